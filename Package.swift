@@ -1,0 +1,62 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "wecom-fcgi",
+    products: [
+        .library(name: "WeComCallback", targets: ["WeComCallback"]),
+        .executable(name: "wecom-fcgi", targets: ["wecom-fcgi"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // C worlds: modulemaps only, nothing else lives here.
+        .systemLibrary(
+            name: "CFastCGI",
+            pkgConfig: "fcgi",
+            providers: [.apt(["libfcgi-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // The transport-free core: request in, response out.
+        .target(
+            name: "WeComCallback",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        // libfcgi behind one thin Swift type; knows nothing about WeCom.
+        .target(
+            name: "FastCGI",
+            dependencies: [
+                "CFastCGI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "wecom-fcgi",
+            dependencies: [
+                "WeComCallback",
+                "FastCGI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "WeComCallbackTests",
+            dependencies: ["WeComCallback"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

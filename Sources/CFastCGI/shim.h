@@ -1,0 +1,5 @@
+#ifndef WECOM_CFASTCGI_SHIM_H
+#define WECOM_CFASTCGI_SHIM_H
+/* Only fcgiapp.h: fcgi_stdio.h redefines stdio and must never be included. */
+#include <fcgiapp.h>
+#endif

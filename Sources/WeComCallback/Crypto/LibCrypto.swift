@@ -1,0 +1,137 @@
+import COpenSSL
+
+/// Thin wrappers over libcrypto (OpenSSL 3): the only place in the core that calls C.
+///
+/// Nothing here implements a primitive: AES, SHA, base64 and the CSPRNG are libcrypto's.
+/// Every function takes and returns byte arrays and never traps on any input.
+enum LibCrypto {
+    /// AES-256-CBC over whole 16-byte blocks with OpenSSL's own padding disabled.
+    ///
+    /// - Parameters:
+    ///   - encrypt: `true` to encrypt, `false` to decrypt.
+    ///   - key: 32 bytes. - iv: 16 bytes. - input: a multiple of 16 bytes.
+    /// - Returns: output bytes of the same length as `input`, or `nil` when libcrypto reports a failure.
+    static func aes256CBC(encrypt: Bool, key: [UInt8], iv: [UInt8], input: [UInt8]) -> [UInt8]? {
+        guard key.count == 32, iv.count == 16, input.count % 16 == 0, input.count < Int(Int32.max) - 32 else {
+            return nil
+        }
+        guard let ctx = EVP_CIPHER_CTX_new() else { return nil }
+        defer { EVP_CIPHER_CTX_free(ctx) }
+        let initialised = key.withUnsafeBufferPointer { k in
+            iv.withUnsafeBufferPointer { v in
+                EVP_CipherInit_ex(ctx, EVP_aes_256_cbc(), nil, k.baseAddress, v.baseAddress, encrypt ? 1 : 0)
+            }
+        }
+        guard initialised == 1, EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 else { return nil }
+        if input.isEmpty { return [] }
+        var output = [UInt8](repeating: 0, count: input.count + 32)
+        var written: Int32 = 0
+        var finalWritten: Int32 = 0
+        let ok = output.withUnsafeMutableBufferPointer { out -> Bool in
+            guard let base = out.baseAddress else { return false }
+            let updated = input.withUnsafeBufferPointer { inp in
+                EVP_CipherUpdate(ctx, base, &written, inp.baseAddress, Int32(inp.count))
+            }
+            guard updated == 1, written >= 0, Int(written) <= out.count else { return false }
+            return EVP_CipherFinal_ex(ctx, base + Int(written), &finalWritten) == 1
+        }
+        guard ok else { return nil }
+        let total = Int(written) + Int(finalWritten)
+        guard total == input.count else { return nil }
+        output.removeSubrange(total...)
+        return output
+    }
+
+    /// A one-shot message digest (`EVP_sha1()` → 20 bytes, `EVP_sha256()` → 32 bytes).
+    static func digest(_ md: OpaquePointer?, _ input: [UInt8]) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var len: UInt32 = 0
+        let ok = input.withUnsafeBufferPointer { inp in
+            EVP_Digest(inp.baseAddress, inp.count, &out, &len, md, nil)
+        }
+        guard ok == 1 else { return nil }
+        return Array(out.prefix(Int(len)))
+    }
+
+    /// SHA-1 of `input`: 20 bytes, or `nil` on a libcrypto failure.
+    static func sha1(_ input: [UInt8]) -> [UInt8]? { digest(EVP_sha1(), input) }
+
+    /// SHA-256 of `input`: 32 bytes, or `nil` on a libcrypto failure.
+    static func sha256(_ input: [UInt8]) -> [UInt8]? { digest(EVP_sha256(), input) }
+
+    /// `count` bytes from OpenSSL's CSPRNG (`RAND_bytes`), or `nil` when it is not seeded.
+    static func randomBytes(_ count: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: count)
+        let ok = out.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32($0.count)) }
+        return ok == 1 ? out : nil
+    }
+
+    /// Constant-time equality of two byte arrays of the same length (`CRYPTO_memcmp`).
+    /// Arrays of different lengths are unequal (the length is not secret).
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        if a.isEmpty { return true }
+        return a.withUnsafeBytes { pa in
+            b.withUnsafeBytes { pb in CRYPTO_memcmp(pa.baseAddress, pb.baseAddress, pa.count) == 0 }
+        }
+    }
+
+    /// Standard, padded base64 of `input` (`EVP_EncodeBlock`; no line breaks).
+    static func base64Encode(_ input: [UInt8]) -> String? {
+        guard input.count < Int(Int32.max) / 2 else { return nil }
+        if input.isEmpty { return "" }
+        var out = [UInt8](repeating: 0, count: 4 * ((input.count + 2) / 3) + 1)
+        let n = input.withUnsafeBufferPointer { inp in
+            EVP_EncodeBlock(&out, inp.baseAddress, Int32(inp.count))
+        }
+        guard n >= 0 else { return nil }
+        return String(decoding: out.prefix(Int(n)), as: UTF8.self)
+    }
+
+    /// Decodes base64 text with `EVP_DecodeBlock` after a strict shape check.
+    ///
+    /// Accepted: the standard alphabet (`A–Z a–z 0–9 + /`), a length that is a multiple of 4, and at
+    /// most two `=` only at the end. The spare low bits of the last character are ignored (spec §4.1).
+    /// - Returns: the decoded bytes, or a reason why the text is not base64.
+    static func base64Decode(_ text: some Collection<UInt8>) -> Result<[UInt8], Base64Problem> {
+        let input = Array(text)
+        guard !input.isEmpty else { return .failure(.empty) }
+        guard input.count % 4 == 0 else { return .failure(.length(input.count)) }
+        guard input.count < Int(Int32.max) / 2 else { return .failure(.length(input.count)) }
+        var padding = 0
+        for (i, c) in input.enumerated() {
+            switch c {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"):
+                if padding > 0 { return .failure(.character(offset: i)) }
+            case UInt8(ascii: "="):
+                padding += 1
+                if padding > 2 || i < input.count - 2 { return .failure(.character(offset: i)) }
+            default:
+                return .failure(.character(offset: i))
+            }
+        }
+        var out = [UInt8](repeating: 0, count: input.count / 4 * 3)
+        let n = input.withUnsafeBufferPointer { inp in
+            EVP_DecodeBlock(&out, inp.baseAddress, Int32(inp.count))
+        }
+        guard n >= 0, Int(n) >= padding, Int(n) <= out.count else { return .failure(.rejected) }
+        return .success(Array(out.prefix(Int(n) - padding)))
+    }
+
+    enum Base64Problem: Error, Equatable, CustomStringConvertible {
+        case empty
+        case length(Int)
+        case character(offset: Int)
+        case rejected
+
+        var description: String {
+            switch self {
+            case .empty: return "empty"
+            case .length(let n): return "length \(n) is not a multiple of 4"
+            case .character(let offset): return "invalid character at offset \(offset)"
+            case .rejected: return "rejected by the decoder"
+            }
+        }
+    }
+}
