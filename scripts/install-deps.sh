@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages wecom-fcgi needs to build, run and test, and the Python
+# virtualenv (.venv) holding the independent reference implementation (wechatpy) and pytest.
+# Idempotent: installs only what is missing. Needs root for apt-get; otherwise says what to install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(libfcgi-dev libssl-dev pkg-config spawn-fcgi nginx-light curl python3 python3-venv)
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# nginx from any Debian flavour will do.
+if [[ " ${missing[*]} " == *" nginx-light "* ]] && command -v nginx >/dev/null 2>&1; then
+    missing=("${missing[@]/nginx-light}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if ((${#missing[@]})); then
+    if [[ $(id -u) -eq 0 ]]; then
+        echo "install-deps: apt-get install ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "install-deps: please install: sudo apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+
+if [[ "${1:-}" == "--with-python" ]]; then
+    if [[ ! -x .venv/bin/python ]] || ! .venv/bin/python -c 'import wechatpy, pytest, xmltodict, cryptography' 2>/dev/null; then
+        echo "install-deps: creating .venv with wechatpy 1.8.18 and pytest"
+        python3 -m venv .venv
+        .venv/bin/pip install -q --disable-pip-version-check -r Tests/Python/requirements.txt
+    fi
+fi
