@@ -1,1 +1,9 @@
-print("wecom-fcgi")
+import ArgumentParser
+
+// Temporary root until the serve command lands.
+struct WeComFCGI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wecom-fcgi", abstract: "A FastCGI responder for WeCom app callbacks.",
+        subcommands: [CryptoCommand.self])
+}
+WeComFCGI.main()

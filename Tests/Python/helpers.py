@@ -1,0 +1,29 @@
+"""Shared helpers for the Python test suite: the binary under test and the spec's vectors."""
+import json
+import os
+import pathlib
+import subprocess
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+VECTORS = json.loads((ROOT / "Tests/WeComCallbackTests/Fixtures/vectors.json").read_text(encoding="utf-8"))
+
+
+def binary() -> str:
+    """Path of the wecom-fcgi binary under test ($WECOM_FCGI_BIN, else the release build)."""
+    path = os.environ.get("WECOM_FCGI_BIN") or str(ROOT / ".build/release/wecom-fcgi")
+    assert os.access(path, os.X_OK), f"{path} is not built: run `swift build -c release` first"
+    return path
+
+
+def credential_set(name: str) -> dict:
+    return VECTORS["credential_sets"][name]
+
+
+def run_cli(args, *, input_bytes=b"", env=None, check=True):
+    """Runs `wecom-fcgi ARGS`; returns the CompletedProcess (stdout/stderr as bytes)."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    result = subprocess.run([binary(), *args], input=input_bytes, capture_output=True, env=full_env, timeout=60)
+    if check and result.returncode != 0:
+        raise AssertionError(f"wecom-fcgi {' '.join(args)} failed: {result.stderr.decode(errors='replace')}")
+    return result
