@@ -103,8 +103,9 @@ public struct WXBizMsgCrypt: Sendable {
         }
         let encrypt = try encrypt(plaintext)
         let signature = try Signature.compute(token: token, timestamp: timestamp, nonce: nonce, data: encrypt)
-        return "<xml>\n<Encrypt>\(XMLText.cdata(encrypt))</Encrypt>\n"
-            + "<MsgSignature>\(XMLText.cdata(signature))</MsgSignature>\n"
+        // Base64 and hex cannot contain "]]>" or XML-illegal characters: no escaping needed.
+        return "<xml>\n<Encrypt><![CDATA[\(encrypt)]]></Encrypt>\n"
+            + "<MsgSignature><![CDATA[\(signature)]]></MsgSignature>\n"
             + "<TimeStamp>\(timestamp)</TimeStamp>\n"
             + "<Nonce>\(XMLText.cdata(nonce))</Nonce>\n</xml>"
     }

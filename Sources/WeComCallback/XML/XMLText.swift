@@ -27,7 +27,13 @@ public enum XMLText {
     /// - Returns: e.g. `<![CDATA[a]]]]><![CDATA[>b]]>` for `a]]>b`.
     public static func cdata(_ text: String) -> String {
         let clean = removingIllegal(text)
-        let body = clean.contains("]]>") ? clean.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") : clean
+        let bytes = clean.utf8
+        var needsSplit = false
+        var run = 0  // consecutive "]" seen
+        for b in bytes {
+            if b == UInt8(ascii: "]") { run += 1 } else { if b == UInt8(ascii: ">") && run >= 2 { needsSplit = true; break }; run = 0 }
+        }
+        let body = needsSplit ? clean.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") : clean
         return "<![CDATA[" + body + "]]>"
     }
 }

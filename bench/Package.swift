@@ -1,0 +1,15 @@
+// swift-tools-version: 6.1
+// In-process micro-benchmarks of the WeComCallback core. Not a test: `make bench` runs it.
+import PackageDescription
+
+let package = Package(
+    name: "wecom-bench",
+    dependencies: [.package(name: "wecom-fcgi", path: "..")],
+    targets: [
+        .executableTarget(
+            name: "wecom-micro",
+            dependencies: [.product(name: "WeComCallback", package: "wecom-fcgi")]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,48 @@
+// Micro-benchmarks: nanoseconds per operation of the WeComCallback core, single thread.
+// Usage: wecom-micro [iterations]
+import Foundation
+import WeComCallback
+
+let iterations = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 20_000
+let token = "QDG6eK"
+let key = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
+let corpID = "wx5823bf96d3bd56c7"
+
+/// Runs `body` `iterations` times after a warm-up; prints and returns ns per call (best of 3 rounds).
+@discardableResult
+func measure(_ name: String, bytes: Int? = nil, _ body: () throws -> Void) rethrows -> Double {
+    for _ in 0..<max(1, iterations / 10) { try body() }
+    var best = Double.infinity
+    for _ in 0..<3 {
+        let clock = ContinuousClock()
+        let start = clock.now
+        for _ in 0..<iterations { try body() }
+        let elapsed = clock.now - start
+        let ns = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+        best = min(best, ns / Double(iterations))
+    }
+    let extra = bytes.map { String(format: "  (%.0f MB/s)", Double($0) / best * 1e3) } ?? ""
+    print(String(format: "%-44@ %10.0f ns/op%@", name as NSString, best, extra))
+    return best
+}
+
+func message(bytes: Int) -> [UInt8] {
+    let head = "<xml><ToUserName><![CDATA[\(corpID)]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA["
+    let tail = "]]></Content><MsgId>7000000000000000001</MsgId><AgentID>1000002</AgentID></xml>"
+    let fill = max(0, bytes - head.utf8.count - tail.utf8.count)
+    return Array((head + String(repeating: "x", count: fill) + tail).utf8)
+}
+
+let crypt = try WXBizMsgCrypt(token: token, encodingAESKey: key, receiveID: corpID)
+print("wecom-micro: \(iterations) iterations per round, best of 3")
+for size in [400, 1024] {
+    let msg = message(bytes: size)
+    let encrypt = try crypt.encrypt(msg)
+    let signature = try Signature.compute(token: token, timestamp: "1700000000", nonce: "123456", data: encrypt)
+    try measure("verify+decrypt \(msg.count) B", bytes: msg.count) {
+        _ = try crypt.decryptMessage(msgSignature: signature, timestamp: "1700000000", nonce: "123456", encrypt: encrypt)
+    }
+    try measure("encrypt+sign (reply envelope) \(msg.count) B", bytes: msg.count) {
+        _ = try crypt.encryptReply(msg, timestamp: "1700000000", nonce: "123456")
+    }
+}
