@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+
+/// The transport-free core of the responder: one ``CallbackRequest`` in, one ``CallbackResponse`` out.
+///
+/// Implements the request side of the protocol (spec §2, §5, §6) and the status policy:
+///
+/// | situation | status |
+/// |---|---|
+/// | body over `max_body_bytes` | 413 |
+/// | no app for the path | 404 |
+/// | method other than GET/POST | 405, `Allow: GET, POST` |
+/// | missing, empty or duplicated parameter; malformed query, envelope or empty body | 400 |
+/// | bad signature, decrypt failure, receiveid mismatch, foreign AgentID | 403 |
+/// | URL verification | 200, `text/plain`, the decrypted echostr exactly |
+/// | authenticated message | 200, `text/xml` reply envelope, or an empty body |
+///
+/// Any non-200 makes WeCom retry (spec §6.3), so a genuine, authenticated message that cannot be
+/// handled still gets 200 with an empty body and an error log line. Nothing a client sends yields 500.
+/// Thread-safe: one instance serves every transport thread.
+public final class CallbackHandler: Sendable {
+    /// The apps, in configuration order; the first whose path matches wins.
+    public let apps: [CallbackApp]
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// - Parameters:
+    ///   - apps: the apps to serve (at least one).
+    ///   - logger: where the one-line-per-request log goes.
+    ///   - now: wall clock, for reply timestamps when the request's is unusable (tests inject it).
+    public init(apps: [CallbackApp], logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        self.apps = apps
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Answers one request; never throws, never traps.
+    public func handle(_ request: CallbackRequest) -> CallbackResponse {
+        let started = ContinuousClock.now
+        var log = RequestLog(method: request.method, path: request.path)
+        let response = respond(to: request, log: &log)
+        let ms = Double((ContinuousClock.now - started).components.attoseconds) / 1e15
+            + Double((ContinuousClock.now - started).components.seconds) * 1000
+        let level: Logger.Level = response.status == 200 ? .info : .notice
+        logger.log(level: log.failure == nil ? level : .error,
+                   "\(log.method) \(log.path) \(response.status) app=\(log.app ?? "-") msg=\(log.summary) msgid=\(log.msgID ?? "-") \(String(format: "%.2f", ms))ms\(log.failure.map { " error=\"\($0)\"" } ?? "")")
+        return response
+    }
+
+    struct RequestLog {
+        var method: String
+        var path: String
+        var app: String?
+        var summary = "-"
+        var msgID: String?
+        var failure: String?
+    }
+
+    /// Short fixed bodies for errors: they leak nothing.
+    static func error(_ status: Int, _ text: String, headers: [(name: String, value: String)] = []) -> CallbackResponse {
+        CallbackResponse(status: status, headers: headers, body: Array((text + "\n").utf8))
+    }
+
+    func app(for path: String) -> CallbackApp? {
+        let normalised = CallbackApp.normalise(path)
+        return apps.first { $0.path == nil || $0.path == normalised }
+    }
+
+    func respond(to request: CallbackRequest, log: inout RequestLog) -> CallbackResponse {
+        if request.bodyTooLarge {
+            log.failure = "body over the size limit"
+            return Self.error(413, "payload too large")
+        }
+        guard let app = app(for: request.path) else {
+            log.failure = "no app for this path"
+            return Self.error(404, "not found")
+        }
+        log.app = app.name
+        let isGet = request.method == "GET"
+        guard isGet || request.method == "POST" else {
+            log.failure = "method not allowed"
+            return Self.error(405, "method not allowed", headers: [("Allow", "GET, POST")])
+        }
+        let query: QueryString
+        do {
+            query = try QueryString.parse(request.queryString)
+        } catch {
+            log.failure = error.description
+            return Self.error(400, "bad request")
+        }
+        var names = ["msg_signature", "timestamp", "nonce"]
+        if isGet { names.append("echostr") }
+        var values: [String: String] = [:]
+        for name in names {
+            guard let value = query[name], !value.isEmpty else {
+                log.failure = "missing parameter \(name)"
+                return Self.error(400, "bad request")
+            }
+            // Base64 and hex never contain a space: a space is a `+` that was form-decoded (spec §5.3).
+            values[name] = (name == "echostr" || name == "msg_signature")
+                ? value.replacingOccurrences(of: " ", with: "+") : value
+        }
+        let signature = values["msg_signature"] ?? "", timestamp = values["timestamp"] ?? "", nonce = values["nonce"] ?? ""
+
+        if isGet {
+            do {
+                let plaintext = try app.crypt.verifyURL(
+                    msgSignature: signature, timestamp: timestamp, nonce: nonce, echostr: values["echostr"] ?? "")
+                log.summary = "verify-url"
+                return CallbackResponse(status: 200, contentType: "text/plain; charset=utf-8", body: plaintext)
+            } catch {
+                log.failure = error.description
+                return Self.error(403, "forbidden")
+            }
+        }
+
+        guard !request.body.isEmpty else {
+            log.failure = "empty body"
+            return Self.error(400, "bad request")
+        }
+        let plaintext: [UInt8]
+        do {
+            plaintext = try app.crypt.decryptMessage(
+                msgSignature: signature, timestamp: timestamp, nonce: nonce, envelope: request.body)
+        } catch {
+            log.failure = error.description
+            if case .envelopeParseFailed = error { return Self.error(400, "bad request") }
+            return Self.error(403, "forbidden")
+        }
+        let context = ProcessingContext(
+            appName: app.name, corpID: app.corpID, arrival: ContinuousClock.now, timestamp: timestamp)
+        let outcome = app.processor.process(plaintext, context: context)
+        log.summary = outcome.summary
+        log.msgID = outcome.msgID
+        switch outcome.disposition {
+        case .noReply:
+            return CallbackResponse(status: 200, body: [])
+        case .failed(let why):
+            log.failure = why
+            return CallbackResponse(status: 200, body: [])
+        case .forbidden(let why):
+            log.failure = why
+            return Self.error(403, "forbidden")
+        case .reply(let xml):
+            let replyTimestamp = timestamp.utf8.allSatisfy { (48...57).contains($0) } && timestamp.utf8.count <= 12
+                ? timestamp : String(Int(now().timeIntervalSince1970))
+            do {
+                let envelope = try app.crypt.encryptReply(xml, timestamp: replyTimestamp, nonce: nonce)
+                return CallbackResponse(status: 200, contentType: "text/xml; charset=utf-8", body: Array(envelope.utf8))
+            } catch {
+                log.failure = "reply encryption failed: \(error.description)"
+                return CallbackResponse(status: 200, body: [])
+            }
+        }
+    }
+}
