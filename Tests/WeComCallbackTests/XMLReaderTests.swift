@@ -75,9 +75,10 @@ import Testing
     }
 
     @Test func limitsAreConfigurable() throws {
-        let small = XMLReader(limits: .init(maxBytes: 10, maxDepth: 1, maxElements: 1))
+        let small = XMLReader(limits: .init(maxBytes: 10, maxDepth: 1, maxElements: 2))
         #expect(throws: XMLError.tooLarge(bytes: 11, limit: 10)) { try small.parse("<a>xxxx</a>") }
         #expect(throws: XMLError.tooDeep(limit: 1)) { try small.parse("<a><b/></a") }
+        #expect(throws: XMLError.tooManyElements(limit: 2)) { try XMLReader(limits: .init(maxElements: 2)).parse("<a><b/><c/></a>") }
         #expect(try small.parse("<a>x</a>").text == "x")
     }
 
