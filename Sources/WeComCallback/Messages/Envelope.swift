@@ -1,0 +1,59 @@
+/// The request body of a message delivery (spec §6.1): `<xml><ToUserName/><AgentID/><Encrypt/></xml>`.
+///
+/// Parsed **before** authentication, so with the hardened ``XMLReader`` (no DTDs, no entities,
+/// size/depth/count limits). The root element's name is not checked; element order is free.
+public struct Envelope: Sendable, Equatable {
+    /// The `Encrypt` text: base64 ciphertext, the value `msg_signature` covers. Surrounding
+    /// whitespace is trimmed (base64 never contains any).
+    public var encrypt: String
+    /// The outer `ToUserName` (CorpID), unauthenticated; `nil` when absent.
+    public var toUserName: String?
+    /// The outer `AgentID` (or `AgentId`) text, unauthenticated; `nil` when absent or empty.
+    public var agentID: String?
+
+    /// Creates an envelope from its parts.
+    public init(encrypt: String, toUserName: String? = nil, agentID: String? = nil) {
+        self.encrypt = encrypt
+        self.toUserName = toUserName
+        self.agentID = agentID
+    }
+
+    /// Limits for envelopes: they are small (a few KiB), and unauthenticated.
+    public static let limits = XMLReader.Limits(maxBytes: 1 << 20, maxDepth: 4, maxElements: 64)
+
+    /// Parses a request body.
+    /// - Parameters:
+    ///   - body: the HTTP body bytes (UTF-8 XML).
+    ///   - limits: reader limits (default ``limits``).
+    /// - Returns: the envelope.
+    /// - Throws: ``MessageError/xml(_:)`` for rejected XML, ``MessageError/missingField(_:)`` (`Encrypt`)
+    ///   when there is no non-empty `Encrypt` element.
+    public init(parsing body: [UInt8], limits: XMLReader.Limits = Envelope.limits) throws(MessageError) {
+        let root: XMLElement
+        do {
+            root = try XMLReader(limits: limits).parse(body)
+        } catch {
+            throw .xml(error)
+        }
+        guard let encrypt = root.child("Encrypt")?.text.trimmingASCIIWhitespace(), !encrypt.isEmpty else {
+            throw .missingField("Encrypt")
+        }
+        self.encrypt = encrypt
+        self.toUserName = root.child("ToUserName")?.text
+        let agent = root.child(anyOf: ["AgentID", "AgentId"])?.text.trimmingASCIIWhitespace()
+        self.agentID = (agent?.isEmpty ?? true) ? nil : agent
+    }
+}
+
+extension String {
+    /// The string without leading/trailing ASCII whitespace (space, tab, CR, LF).
+    func trimmingASCIIWhitespace() -> String {
+        let isSpace: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
+              let last = scalars.lastIndex(where: { !isSpace($0) })
+        else { return "" }
+        if first == scalars.startIndex, scalars.index(after: last) == scalars.endIndex { return self }
+        return String(scalars[first...last])
+    }
+}
