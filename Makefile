@@ -15,9 +15,10 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG)
 
-# Builds the release binary and shows its help (the responder issue turns this into the service).
-run: build
-	$(BIN) --help
+# Builds the release binary and runs it behind a private nginx on 127.0.0.1:8080 (all under .run/),
+# with the published sample credentials; prints curl commands to try. Ctrl-C stops both.
+run: deps
+	scripts/run-local.sh
 
 # Every test: Swift unit tests, then the Python suite (wechatpy cross-checks, nginx integration).
 test: deps

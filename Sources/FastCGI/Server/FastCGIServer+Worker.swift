@@ -1,0 +1,136 @@
+import CFastCGI
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension FastCGIServer {
+    private enum Readiness {
+        case readable
+        case stop
+        case retry
+    }
+
+    /// One worker thread: wait, accept, read, respond, finish; until the wake-up pipe says stop.
+    func work(index: Int, responder: some FastCGIResponder) {
+        let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
+        defer { request.deallocate() }
+        guard FCGX_InitRequest(request, socket.fileDescriptor, 0) == 0 else {
+            logger.error("worker \(index): FCGX_InitRequest failed")
+            return
+        }
+        // Closes a kept-alive web server connection still open at shutdown.
+        defer { FCGX_Free(request, 1) }
+
+        while true {
+            // A kept-alive connection (fastcgi_keep_conn on) carries the next request itself;
+            // otherwise the next request starts with a new connection on the listening socket.
+            let keptConnection = request.pointee.ipcFd
+            switch waitReadable(keptConnection >= 0 ? keptConnection : socket.fileDescriptor) {
+            case .stop: return
+            case .retry: continue
+            case .readable: break
+            }
+            let result = FCGX_Accept_r(request)
+            guard result >= 0 else {
+                let code = -result
+                if code == EAGAIN || code == EWOULDBLOCK || code == EINTR || code == ECONNABORTED
+                    || code == ECONNRESET || code == EPROTO
+                {
+                    continue  // another worker took the connection, or the web server gave up
+                }
+                if isStopping { return }
+                logger.error("worker \(index): FCGX_Accept_r failed: \(errnoText(code))")
+                if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM {
+                    usleep(100_000)  // transient resource shortage: back off instead of spinning
+                    continue
+                }
+                _ = stop()
+                return
+            }
+            serve(request, responder: responder)
+            FCGX_Finish_r(request)
+        }
+    }
+
+    /// Waits until `fd` is readable or the wake-up pipe says stop (which wins when both are ready).
+    private func waitReadable(_ fd: Int32) -> Readiness {
+        var fds = [
+            pollfd(fd: wakeReadFD, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+        ]
+        let ready = poll(&fds, nfds_t(fds.count), -1)
+        if ready < 0 { return errno == EINTR ? .retry : .stop }
+        if fds[0].revents != 0 || isStopping { return .stop }
+        return fds[1].revents != 0 ? .readable : .retry
+    }
+
+    private func serve(_ request: UnsafeMutablePointer<FCGX_Request>, responder: some FastCGIResponder) {
+        let params = Self.readParams(request.pointee.envp)
+        let (body, tooLarge) = Self.readBody(request.pointee.in, limit: configuration.maxBodyBytes)
+        let response = responder.respond(to: FastCGIRequest(params: params, body: body, bodyTooLarge: tooLarge))
+        let head = response.encodedHead()
+        let wrote = Self.put(head, request.pointee.out) && Self.put(response.body, request.pointee.out)
+        if !wrote {
+            logger.debug("web server closed the connection before the response was written")
+        }
+    }
+
+    /// Copies libfcgi's `NAME=value` parameter array into a dictionary.
+    private static func readParams(_ envp: FCGX_ParamArray?) -> [String: String] {
+        var params: [String: String] = [:]
+        guard var cursor = envp else { return params }
+        while let entry = cursor.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                params[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            cursor += 1
+        }
+        return params
+    }
+
+    /// Reads the body stream until it ends or `limit + 1` bytes arrived; `CONTENT_LENGTH` is not consulted,
+    /// so a missing or lying value can neither hang the worker nor overrun the buffer.
+    /// - Returns: at most `limit` bytes, and whether more were available.
+    static func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, limit: Int) -> ([UInt8], Bool) {
+        guard let stream else { return ([], false) }
+        let wanted = limit + 1
+        var body = [UInt8](repeating: 0, count: min(wanted, 16 * 1024))
+        var count = 0
+        while count < wanted {
+            if count == body.count {
+                body.append(contentsOf: repeatElement(0, count: min(body.count, wanted - body.count)))
+            }
+            let chunk = body.count - count
+            let got = body.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                guard let base = buffer.baseAddress else { return 0 }
+                return (base + count).withMemoryRebound(to: CChar.self, capacity: chunk) {
+                    FCGX_GetStr($0, Int32(chunk), stream)
+                }
+            }
+            guard got > 0 else { break }
+            count += Int(got)
+            if Int(got) < chunk { break }  // libfcgi returns less than asked only at the end of the stream
+        }
+        let tooLarge = count > limit
+        body.removeSubrange(min(count, limit)...)
+        return (body, tooLarge)
+    }
+
+    private static func put(_ bytes: [UInt8], _ stream: UnsafeMutablePointer<FCGX_Stream>?) -> Bool {
+        guard let stream else { return false }
+        guard !bytes.isEmpty else { return true }
+        return bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return true }
+            return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                FCGX_PutStr($0, Int32(buffer.count), stream) == Int32(buffer.count)
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# `make run`: builds the release binary, then runs wecom-fcgi on a unix socket and nginx on
+# 127.0.0.1:$PORT (default 8080), both under .run/ (gitignored), with the spec's published sample
+# credentials (set A of Tests/WeComCallbackTests/Fixtures/vectors.json). Prints two curl commands to
+# try. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RUN=$ROOT/.run
+PORT=${PORT:-8080}
+CALLBACK_PATH=${CALLBACK_PATH:-/wecom/callback}
+VECTORS=Tests/WeComCallbackTests/Fixtures/vectors.json
+
+swift build -c release
+BIN=$(swift build -c release --show-bin-path)/wecom-fcgi
+
+# Published sample credentials (WeCom's official Python sample), never real ones.
+export WECOM_APP_CORP_ID=ww1436e0e65a779aee
+export WECOM_APP_TOKEN=hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo
+export WECOM_APP_AES_KEY=6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt
+
+mkdir -p "$RUN/tmp"
+SOCKET=$RUN/wecom-fcgi.sock
+USER_LINE=""
+[[ $(id -u) -eq 0 ]] && USER_LINE="user root root;"
+sed -e "s#@PREFIX@#$RUN#g" -e "s#@PORT@#$PORT#g" -e "s#@FASTCGI_PASS@#unix:$SOCKET#g" \
+    -e "s#@USER@#$USER_LINE#g" scripts/nginx-local.conf.template >"$RUN/nginx.conf"
+nginx -t -q -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf"
+
+# Own process groups (set -m): Ctrl-C reaches only this script, whose trap sends each child one SIGTERM
+# (a second signal would make wecom-fcgi skip the drain).
+set -m
+"$BIN" serve --listen "unix:$SOCKET" --socket-mode 0660 --threads 2 &
+FCGI_PID=$!
+nginx -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf" &
+NGINX_PID=$!
+set +m
+
+stopped=0
+stop() {
+    ((stopped)) && return
+    stopped=1
+    echo
+    echo "run-local: stopping nginx and wecom-fcgi"
+    kill -QUIT "$NGINX_PID" 2>/dev/null || true
+    kill -TERM "$FCGI_PID" 2>/dev/null || true
+    wait "$NGINX_PID" 2>/dev/null || true
+    wait "$FCGI_PID" 2>/dev/null || true
+}
+trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && [[ -S $SOCKET ]] && break
+    sleep 0.1
+done
+
+python3 - "$VECTORS" "$RUN/post-body.xml" "http://127.0.0.1:$PORT$CALLBACK_PATH" <<'PY'
+import json, sys, urllib.parse
+vectors, body_path, url = sys.argv[1:]
+published = {v["id"]: v for v in json.load(open(vectors, encoding="utf-8"))["published"]}
+get, post = published["official-py-A-get"], published["official-py-A-post-xml"]
+with open(body_path, "w", encoding="utf-8", newline="") as f:
+    f.write(post["request"]["body"])
+query = lambda v: urllib.parse.urlencode(v["request"]["query"], quote_via=urllib.parse.quote, safe="")
+print(f"""
+wecom-fcgi and nginx are running: {url}  (logs: .run/error.log, .run/access.log; Ctrl-C stops)
+
+URL verification (published GET, vector official-py-A-get); expected body: {get["plaintext"]}
+  curl -sS '{url}?{query(get)}'; echo
+
+Message delivery (published POST, vector official-py-A-post-xml; body in .run/post-body.xml):
+  curl -sS -H 'Content-Type: text/xml' --data-binary @.run/post-body.xml '{url}?{query(post)}'; echo
+""")
+PY
+
+wait -n "$FCGI_PID" "$NGINX_PID" || true
+echo "run-local: a process exited; see .run/error.log" >&2
