@@ -123,6 +123,8 @@ enum JSONText {
                 write(object[key] ?? "", to: &out)
             }
             out.append(UInt8(ascii: "}"))
+        } else if let raw = value as? RawJSON {
+            out.append(contentsOf: raw.text.utf8)
         } else {
             out.append(contentsOf: "null".utf8)
         }
