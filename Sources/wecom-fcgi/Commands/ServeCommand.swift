@@ -78,9 +78,7 @@ struct ServeCommand: ParsableCommand {
         }
         let logger = Logger(label: "wecom-fcgi")
 
-        // PLACEHOLDER until the core lands; then:
-        // CallbackHandler(app: try AppCredentials.fromEnvironment(), logger: logger)
-        let responder = CallbackResponderAdapter(wrapped: PlaceholderResponder(logger: logger))
+        let responder = CallbackResponderAdapter(wrapped: try Self.handlerFromEnvironment(logger: logger))
 
         let socket: ListenSocket
         let mode: String
@@ -109,6 +107,20 @@ struct ServeCommand: ParsableCommand {
         }
         logger.info("wecom-fcgi serving: \(details)")
         try server.run(responder: responder)
+    }
+
+    /// One app from `WECOM_APP_CORP_ID`, `WECOM_APP_TOKEN`, `WECOM_APP_AES_KEY`, with the echo action.
+    /// - Throws: `ValidationError` naming the missing or malformed credential (never its value).
+    static func handlerFromEnvironment(logger: Logger) throws -> CallbackHandler {
+        do {
+            let credentials = try AppCredentials.fromEnvironment()
+            let app = CallbackApp(
+                name: "default", path: nil, crypt: try credentials.makeCrypt(), corpID: credentials.corpID,
+                processor: EchoProcessor())
+            return CallbackHandler(apps: [app], logger: logger)
+        } catch {
+            throw ValidationError("invalid credentials: \(error.description)")
+        }
     }
 
     private var parsedSocketMode: UInt32? {

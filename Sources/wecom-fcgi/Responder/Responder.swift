@@ -10,3 +10,6 @@ protocol Responder: Sendable {
     /// - Returns: status, headers and body to send.
     func handle(_ request: CallbackRequest) -> CallbackResponse
 }
+
+/// The core answers transport requests directly.
+extension CallbackHandler: Responder {}
