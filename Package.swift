@@ -57,6 +57,10 @@ let package = Package(
             dependencies: ["WeComCallback"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(
+            name: "FastCGITests",
+            dependencies: ["FastCGI"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

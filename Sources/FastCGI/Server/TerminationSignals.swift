@@ -18,14 +18,16 @@ public enum TerminationSignals {
     /// Clears the calling thread's signal mask, then blocks `stopSignals`.
     ///
     /// Clearing first undoes a mask inherited from the parent (a test runner's thread may block
-    /// SIGTERM, and `exec` keeps the mask). Also ignores SIGPIPE: a write to a closed connection
-    /// then fails with `EPIPE` instead of killing the process.
+    /// SIGTERM, and `exec` keeps the mask); an inherited `SIG_IGN` for the stop signals (a shell's
+    /// background job) is reset to the default, which never runs while they are blocked. Also ignores
+    /// SIGPIPE: a write to a closed connection then fails with `EPIPE` instead of killing the process.
     public static func blockInCallingThread() {
         var empty = sigset_t()
         sigemptyset(&empty)
         pthread_sigmask(SIG_SETMASK, &empty, nil)
         var stop = stopSet()
         pthread_sigmask(SIG_BLOCK, &stop, nil)
+        for stopSignal in stopSignals { signal(stopSignal, SIG_DFL) }
         signal(SIGPIPE, SIG_IGN)
     }
 

@@ -82,11 +82,16 @@ struct ServeCommand: ParsableCommand {
 
         let socket: ListenSocket
         let mode: String
+        var socketDetails = ""
         if let listen {
+            let address = try ListenAddress(parsing: listen)
             let owner = try socketOwner.map { text throws(FastCGIError) in try SocketOwner(parsing: text) }
-            socket = try ListenSocket.open(
-                try ListenAddress(parsing: listen), mode: parsedSocketMode ?? 0o660, owner: owner)
+            socket = try ListenSocket.open(address, mode: parsedSocketMode ?? 0o660, owner: owner)
             mode = "listen"
+            if case .unix = address {
+                socketDetails += " socket_mode=0\(String(parsedSocketMode ?? 0o660, radix: 8))"
+                if let socketOwner { socketDetails += " socket_owner=\(socketOwner)" }
+            }
         } else if ListenSocket.standardInputIsListening() {
             socket = ListenSocket.inherited()
             mode = "spawn-fcgi"
@@ -99,13 +104,8 @@ struct ServeCommand: ParsableCommand {
         let configuration = FastCGIServer.Configuration(
             threads: threads ?? Self.onlineCores(), maxBodyBytes: maxBodyBytes)
         let server = try FastCGIServer(socket: socket, configuration: configuration, logger: logger)
-        var details = "mode=\(mode) socket=\(socket.displayName) threads=\(configuration.threads)"
-        details += " max_body_bytes=\(configuration.maxBodyBytes) pid=\(getpid())"
-        if listen != nil, case .unix = try ListenAddress(parsing: listen ?? "") {
-            details += " socket_mode=0\(String(parsedSocketMode ?? 0o660, radix: 8))"
-            if let socketOwner { details += " socket_owner=\(socketOwner)" }
-        }
-        logger.info("wecom-fcgi serving: \(details)")
+        let summary = "mode=\(mode) socket=\(socket.displayName)\(socketDetails) threads=\(configuration.threads)"
+        logger.info("wecom-fcgi serving: \(summary) max_body_bytes=\(configuration.maxBodyBytes) pid=\(getpid())")
         try server.run(responder: responder)
     }
 
