@@ -15,7 +15,11 @@ import urllib.parse
 
 import fastcgi_client
 from conftest import run_cgi, wait_until
+from conftest import SAMPLE_ENV
 from helpers import VECTORS
+
+# The environment a directly started responder needs: the published sample credentials.
+RESPONDER_ENV = {**os.environ, **SAMPLE_ENV}
 
 CALLBACK = "/wecom/callback"
 _PUBLISHED = {v["id"]: v for v in VECTORS["published"]}
@@ -162,7 +166,7 @@ def test_listen_refuses_to_replace_a_regular_file(tmp_path):
     import subprocess
     from conftest import binary
     proc = subprocess.run([str(binary()), "serve", "--listen", f"unix:{path}"], capture_output=True,
-                          timeout=10, stdin=subprocess.DEVNULL)
+                          timeout=10, stdin=subprocess.DEVNULL, env=RESPONDER_ENV)
     assert proc.returncode != 0
     assert b"not a socket" in proc.stderr
     assert path.read_text() == "keep me"
@@ -173,7 +177,7 @@ def test_listen_refuses_a_socket_in_use(responder_factory):
     from conftest import binary
     responder = responder_factory(mode="listen")
     proc = subprocess.run([str(binary()), "serve", "--listen", responder.address], capture_output=True,
-                          timeout=10, stdin=subprocess.DEVNULL)
+                          timeout=10, stdin=subprocess.DEVNULL, env=RESPONDER_ENV)
     assert proc.returncode != 0
     assert b"in use" in proc.stderr
     status, _, _ = fastcgi_client.request(responder.address, base_params(), b"")
@@ -187,7 +191,7 @@ def test_listen_on_tcp_loopback(responder_factory, tmp_path):
     log = tmp_path / "tcp.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([str(binary()), "serve", "--listen", f"127.0.0.1:{port}", "--threads", "2"],
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=RESPONDER_ENV)
     try:
         wait_until(lambda: b"wecom-fcgi serving" in log.read_bytes(), what="tcp listener")
         status, _, body = fastcgi_client.request(f"127.0.0.1:{port}", base_params(), b"x")
@@ -245,7 +249,7 @@ def test_stop_signal_works_with_an_inherited_blocked_mask_and_ignored_dispositio
         with open(log, "wb") as out:
             proc = subprocess.Popen([str(binary()), "serve", "--listen", f"unix:{sock}", "--threads", "2"],
                                     stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                    preexec_fn=inherit_hostile_signal_state)
+                                    preexec_fn=inherit_hostile_signal_state, env=RESPONDER_ENV)
         try:
             wait_until(lambda: b"wecom-fcgi serving" in log.read_bytes(), what="start-up")
             proc.send_signal(signo)
