@@ -4,6 +4,6 @@ import ArgumentParser
 struct WeComFCGI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wecom-fcgi", abstract: "A FastCGI responder for WeCom app callbacks.",
-        subcommands: [CryptoCommand.self])
+        subcommands: [CryptoCommand.self, CheckConfigCommand.self])
 }
 WeComFCGI.main()
