@@ -1,0 +1,85 @@
+extension PassiveReply {
+    /// Renders the plaintext reply XML (spec §10.1), on one line like vector gen-10:
+    /// `<xml><ToUserName>…</ToUserName><FromUserName>…</FromUserName><CreateTime>…</CreateTime><MsgType>…</MsgType>…</xml>`.
+    ///
+    /// Free text goes in CDATA via ``XMLText/cdata(_:)`` (`]]>` split, XML-illegal characters
+    /// removed); numbers are bare. Text `Content` is cut to 2048 bytes, titles to 128 and
+    /// descriptions to 512, at a character boundary, after removing illegal characters.
+    /// - Parameters:
+    ///   - toUser: the member UserID (the request's `FromUserName`).
+    ///   - fromUser: the CorpID (the request's `ToUserName`).
+    ///   - createTime: Unix seconds.
+    /// - Returns: the XML, to be encrypted with ``WXBizMsgCrypt/encryptReply(_:timestamp:nonce:)``.
+    public func renderXML(toUser: String, fromUser: String, createTime: Int64) -> String {
+        var xml = "<xml><ToUserName>" + XMLText.cdata(toUser) + "</ToUserName><FromUserName>" + XMLText.cdata(fromUser)
+            + "</FromUserName><CreateTime>" + String(createTime) + "</CreateTime><MsgType>" + XMLText.cdata(msgType)
+            + "</MsgType>"
+        switch self {
+        case .text(let content):
+            xml += "<Content>" + Self.cdata(content, max: Limit.textContent) + "</Content>"
+        case .image(let mediaID):
+            xml += "<Image><MediaId>" + XMLText.cdata(mediaID) + "</MediaId></Image>"
+        case .voice(let mediaID):
+            xml += "<Voice><MediaId>" + XMLText.cdata(mediaID) + "</MediaId></Voice>"
+        case .video(let mediaID, let title, let description):
+            xml += "<Video><MediaId>" + XMLText.cdata(mediaID) + "</MediaId>"
+            if let title { xml += "<Title>" + Self.cdata(title, max: Limit.title) + "</Title>" }
+            if let description {
+                xml += "<Description>" + Self.cdata(description, max: Limit.description) + "</Description>"
+            }
+            xml += "</Video>"
+        case .news(let news):
+            xml += "<ArticleCount>" + String(news.articles.count) + "</ArticleCount><Articles>"
+            for article in news.articles {
+                xml += "<item><Title>" + Self.cdata(article.title, max: Limit.title) + "</Title>"
+                if let description = article.description {
+                    xml += "<Description>" + Self.cdata(description, max: Limit.description) + "</Description>"
+                }
+                if let picURL = article.picURL { xml += "<PicUrl>" + XMLText.cdata(picURL) + "</PicUrl>" }
+                if let url = article.url { xml += "<Url>" + XMLText.cdata(url) + "</Url>" }
+                xml += "</item>"
+            }
+            xml += "</Articles>"
+        case .updateButton(let replaceName):
+            xml += "<Button><ReplaceName>" + XMLText.cdata(replaceName) + "</ReplaceName></Button>"
+        case .updateTemplateCard(let card):
+            xml += "<TemplateCard>"
+            Self.render(card.elements, into: &xml)
+            xml += "</TemplateCard>"
+        case .updateTaskcard(let replaceName):
+            xml += "<TaskCard><ReplaceName>" + XMLText.cdata(replaceName) + "</ReplaceName></TaskCard>"
+        }
+        return xml + "</xml>"
+    }
+
+    /// CDATA of `text` without illegal characters, cut to `max` bytes.
+    static func cdata(_ text: String, max: Int) -> String {
+        XMLText.cdata(XMLText.truncatedUTF8(XMLText.removingIllegal(text), maxBytes: max))
+    }
+
+    private static func render(_ elements: [TemplateCard.Element], into xml: inout String) {
+        for element in elements {
+            // Names come from JSON keys: keep only name-safe ASCII so nothing can break the markup.
+            let name = String(element.name.unicodeScalars.filter(isNameScalar).map(Character.init))
+            guard let first = name.unicodeScalars.first, !("0"..."9").contains(first), first != "-", first != "." else {
+                continue
+            }
+            xml += "<" + name + ">"
+            switch element.value {
+            case .text(let text): xml += XMLText.cdata(text)
+            case .bare(let bare):
+                xml += bare.unicodeScalars.allSatisfy(isBareScalar) ? bare : XMLText.cdata(bare)
+            case .children(let children): render(children, into: &xml)
+            }
+            xml += "</" + name + ">"
+        }
+    }
+
+    private static func isNameScalar(_ s: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(s) || ("A"..."Z").contains(s) || ("0"..."9").contains(s) || s == "_" || s == "-" || s == "."
+    }
+
+    private static func isBareScalar(_ s: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(s) || ("A"..."Z").contains(s) || ("0"..."9").contains(s) || s == "-" || s == "+" || s == "."
+    }
+}
