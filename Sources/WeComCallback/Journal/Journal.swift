@@ -89,7 +89,9 @@ public final class Journal: Sendable {
     /// The JSON line for one message (with its trailing `\n`).
     static func line(app: String, route: Int?, messageJSON: [UInt8], receivedAt: Date) -> [UInt8] {
         let time = receivedAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-        var out = Array("{\"received_at\":\"\(time)\",\"app\":\(JSONText.quoted(app)),\"route\":\(route.map(String.init) ?? "null"),\"message\":".utf8)
+        var out = Array("{\"received_at\":\"\(time)\",\"app\":".utf8)
+        JSONText.writeString(app, to: &out)
+        out += Array(",\"route\":\(route.map(String.init) ?? "null"),\"message\":".utf8)
         out += messageJSON.isEmpty ? Array("null".utf8) : messageJSON
         out += Array("}\n".utf8)
         return out
@@ -112,26 +114,5 @@ public final class Journal: Sendable {
             offset += n
         }
         guard fsync(fd) == 0 else { throw JournalError(description: "cannot fsync \(path): \(String(cString: strerror(errno)))") }
-    }
-}
-
-/// Minimal JSON string quoting (RFC 8259 §7).
-enum JSONText {
-    /// `text` as a JSON string literal, quotes included.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -8,7 +8,7 @@ import Foundation
 /// `WECOM_FROM_USER`, `WECOM_AGENT_ID` and `WECOM_MSG_ID` (empty when the message has none).
 ///
 /// Its stdout decides the reply: empty (or only whitespace) → no reply; a JSON object → that reply
-/// object (``PassiveReply`` JSON form); anything else → a text reply of stdout with trailing line
+/// object (``ParsedReply`` JSON contract, e.g. `{"MsgType":"text","Content":"…"}`); anything else → a text reply of stdout with trailing line
 /// breaks removed. A non-zero exit, passing `timeout_ms`, more than 64 KiB on stdout, or an invalid
 /// JSON reply object is a failure: the process group is killed, `on_error` is replied if set (else no
 /// reply) and one log line says why. stderr is drained and discarded; its first line is logged at debug.
@@ -74,7 +74,7 @@ public struct ExecAction: Sendable, Equatable {
     func perform(message: InboundMessage, json: [UInt8], appName: String) -> (result: ActionResult, stderr: String) {
         let runner = ExecRunner(executable: executable, arguments: command, timeoutMS: timeoutMS, maxOutputBytes: maxOutputBytes)
         let outcome = runner.run(input: json, environment: environment(for: message, appName: appName))
-        let fallback = onError.map { ReplyDraft.text($0.render(message.fields)) }
+        let fallback = onError.map { PassiveReply.text($0.render(message.fields)) }
         if let failure = outcome.failure {
             return (.failed(reason: "exec \(command[0]): \(failure)", fallback: fallback), outcome.stderrFirstLine)
         }
@@ -82,15 +82,21 @@ public struct ExecAction: Sendable, Equatable {
     }
 
     /// Turns a successful program's stdout into a result (see the type's documentation).
-    static func interpret(_ stdout: [UInt8], command: String, fallback: ReplyDraft?) -> ActionResult {
+    static func interpret(_ stdout: [UInt8], command: String, fallback: PassiveReply?) -> ActionResult {
         let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0a || $0 == 0x0d }
         guard let first = stdout.firstIndex(where: { !isSpace($0) }) else { return .noReply }
         if stdout[first] == UInt8(ascii: "{"),
            (try? JSONSerialization.jsonObject(with: Data(stdout))) is [String: Any]
         {
-            switch ReplyDraft.fromJSON(stdout) {
-            case .success(let reply): return .reply(reply)
-            case .failure(let error): return .failed(reason: "exec \(command): invalid JSON reply: \(error)", fallback: fallback)
+            do {
+                switch try ParsedReply(json: stdout) {
+                case .passive(let reply):
+                    return .reply(reply)
+                case .activeOnly(let reply):
+                    return .failed(reason: "exec \(command): reply type \(reply.msgType) can only be sent through the API", fallback: fallback)
+                }
+            } catch {
+                return .failed(reason: "exec \(command): \(error)", fallback: fallback)
             }
         }
         var end = stdout.endIndex

@@ -68,9 +68,9 @@ public struct NewsArticleTemplate: Sendable, Equatable {
 /// What running an action produced.
 enum ActionResult: Sendable, Equatable {
     /// Send this passive reply.
-    case reply(ReplyDraft)
+    case reply(PassiveReply)
     /// Answer with an empty body.
     case noReply
     /// The action failed: log `reason` once; send `fallback` (the `on_error` reply) if there is one.
-    case failed(reason: String, fallback: ReplyDraft?)
+    case failed(reason: String, fallback: PassiveReply?)
 }

@@ -68,7 +68,7 @@ public struct RoutingProcessor: MessageProcessor {
             return outcome(.forbidden("AgentID \(actual) is not this app's (\(agentID))"))
         }
         let route = router.route(for: message)
-        let json = ReplyDraft.messageJSON(message)
+        let json = message.jsonData()
         let receivedAt = now()
         if let journal {
             do {
@@ -84,16 +84,16 @@ public struct RoutingProcessor: MessageProcessor {
         case .ignore:
             result = .noReply
         case .echo:
-            result = RouteAction.echoReply(for: message).map(ActionResult.reply) ?? .noReply
+            result = PassiveReply.echo(for: message).map(ActionResult.reply) ?? .noReply
         case .exec(let exec):
             let (execResult, stderr) = exec.perform(message: message, json: json, appName: appName)
             if !stderr.isEmpty { logger.debug("exec stderr app=\(appName) route=\(route.index): \(stderr)") }
             result = execResult
         default:
-            result = route.action.templateReply(fields: message.fields).map(ActionResult.reply) ?? .noReply
+            result = route.action.templateReply(fields: message.fields) ?? .noReply
         }
 
-        let reply: ReplyDraft
+        let reply: PassiveReply
         switch result {
         case .noReply:
             return outcome(.noReply)
@@ -106,6 +106,6 @@ public struct RoutingProcessor: MessageProcessor {
             reply = fallback
         }
         let createTime = Int64(now().timeIntervalSince1970)
-        return outcome(.reply(reply.renderXML(toUserName: message.fromUserName, fromUserName: context.corpID, createTime: createTime)))
+        return outcome(.reply(Array(reply.renderXML(toUser: message.fromUserName, fromUser: context.corpID, createTime: createTime).utf8)))
     }
 }
