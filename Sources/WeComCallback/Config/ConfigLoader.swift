@@ -144,13 +144,15 @@ struct ConfigLoader {
         var names: [String: Int] = [:]
         var paths: [String: Int] = [:]
         for (i, table) in appTables.enumerated() {
-            guard let app = loadApp(table, index: i, count: appTables.count, secretNames: secretNames) else { continue }
-            if let first = names[app.name] {
-                error("app[\(i)].name", "duplicate name \"\(app.name)\" (also app[\(first)].name)")
-            } else {
-                names[app.name] = i
+            let app = loadApp(table, index: i, count: appTables.count, secretNames: secretNames)
+            if case .string(let name)? = table["name"] {
+                if let first = names[name] {
+                    error("app[\(i)].name", "duplicate name \"\(name)\" (also app[\(first)].name)")
+                } else {
+                    names[name] = i
+                }
             }
-            if let path = app.path {
+            if case .string(let path)? = table["path"] {
                 let normalised = CallbackApp.normalise(path)
                 if let first = paths[normalised] {
                     error("app[\(i)].path", "duplicate path \"\(normalised)\" (also app[\(first)].path)")
@@ -158,7 +160,7 @@ struct ConfigLoader {
                     paths[normalised] = i
                 }
             }
-            apps.append(app)
+            if let app { apps.append(app) }
         }
         guard apps.count == appTables.count, !appTables.isEmpty else { return nil }
         return Configuration(source: source, server: server, apps: apps, warnings: problems.filter { $0.severity == .warning })
