@@ -20,6 +20,19 @@ import Testing
         #expect(!config.apps[0].description.contains("HelpToken1"))
     }
 
+    @Test func deployedExampleIsValidOnceItsFilesExist() throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("deploy/config.example.toml")
+        let dir = try RT.temporaryDirectory()
+        let text = try String(contentsOf: example, encoding: .utf8)
+            .replacingOccurrences(of: "/etc/wecom-fcgi/helpdesk.key", with: RT.fixtures.appendingPathComponent("config/aes.key").path)
+            .replacingOccurrences(of: "/var/lib/wecom-fcgi/", with: dir.path + "/")
+            .replacingOccurrences(of: "/usr/local/bin/ask-bot", with: "/bin/cat")
+        let config = try Configuration.parse(text, environment: Self.env)
+        #expect(config.apps[0].routes.map(\.action.name) == ["text", "news", "ignore", "exec", "echo"])
+        #expect(config.warnings.isEmpty)
+    }
+
     @Test func oneAppFileFallsBackToTheEnvironment() throws {
         let config = try Configuration.parse("[[app]]\nname = \"solo\"\n[[app.route]]\naction = \"echo\"\n", environment: RT.secrets)
         #expect(config.apps[0].credentials.corpID == RT.corpID)
