@@ -9,6 +9,7 @@ struct WeComFCGI: ParsableCommand {
         subcommands: [
             ServeCommand.self,
             CryptoCommand.self,
+            CheckConfigCommand.self,
             // Further subcommands go here, one file each under Commands/.
         ],
         defaultSubcommand: ServeCommand.self
