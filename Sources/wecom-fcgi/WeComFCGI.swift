@@ -9,6 +9,9 @@ struct WeComFCGI: ParsableCommand {
         subcommands: [
             ServeCommand.self,
             CryptoCommand.self,
+            SignCommand.self,
+            SimulateCommand.self,
+            FixturesCommand.self,
             // Further subcommands go here, one file each under Commands/.
         ],
         defaultSubcommand: ServeCommand.self
