@@ -9,6 +9,7 @@ struct WeComFCGI: ParsableCommand {
         subcommands: [
             ServeCommand.self,
             CryptoCommand.self,
+            CheckConfigCommand.self,
             SignCommand.self,
             SimulateCommand.self,
             FixturesCommand.self,

@@ -1,5 +1,6 @@
-"""Transport tests: nginx → FastCGI → wecom-fcgi (placeholder responder) and back, in both modes,
-plus CGI mode and direct FastCGI edge cases. WeCom-specific assertions live elsewhere."""
+"""Transport tests: nginx → FastCGI → wecom-fcgi and back, in both modes, plus CGI mode and direct
+FastCGI edge cases. Requests are the spec's published URL verification and message (credential set A,
+the harness's default environment); WeCom-specific assertions live in test_callback.py."""
 from __future__ import annotations
 
 import os
@@ -10,14 +11,29 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+import urllib.parse
+
 import fastcgi_client
 from conftest import run_cgi, wait_until
+from conftest import SAMPLE_ENV
+from helpers import VECTORS
+
+# The environment a directly started responder needs: the published sample credentials.
+RESPONDER_ENV = {**os.environ, **SAMPLE_ENV}
 
 CALLBACK = "/wecom/callback"
+_PUBLISHED = {v["id"]: v for v in VECTORS["published"]}
+_GET, _POST = _PUBLISHED["official-py-A-get"], _PUBLISHED["official-py-A-post-xml"]
+GET_QUERY = urllib.parse.urlencode(_GET["request"]["query"], quote_via=urllib.parse.quote, safe="")
+GET_PLAIN = _GET["plaintext"].encode()
+POST_QUERY = urllib.parse.urlencode(_POST["request"]["query"])
+POST_BODY = _POST["request"]["body"].encode()
+OK = (200, GET_PLAIN)
 
 
 def base_params(**extra: str) -> dict[str, str]:
-    params = {"REQUEST_METHOD": "POST", "QUERY_STRING": "a=1", "DOCUMENT_URI": CALLBACK,
+    """A published URL verification (GET); its answer is OK whatever body the transport delivers."""
+    params = {"REQUEST_METHOD": "GET", "QUERY_STRING": GET_QUERY, "DOCUMENT_URI": CALLBACK,
               "REMOTE_ADDR": "127.0.0.1", "CONTENT_TYPE": "text/xml"}
     params.update(extra)
     return params
@@ -26,28 +42,30 @@ def base_params(**extra: str) -> dict[str, str]:
 # --- through nginx -------------------------------------------------------------------------------
 
 def test_get_reaches_responder(server):
-    r = server.get(CALLBACK + "?msg_signature=x&timestamp=1&nonce=2&echostr=abc%2B")
-    assert (r.status, r.body) == (200, b"ok")
+    r = server.get(f"{CALLBACK}?{GET_QUERY}")
+    assert (r.status, r.body) == OK
     assert r.headers["content-type"] == "text/plain; charset=utf-8"
-    assert r.headers["content-length"] == "2"
+    assert r.headers["content-length"] == str(len(GET_PLAIN))
 
 
 def test_post_reaches_responder(server):
-    r = server.post(CALLBACK + "?msg_signature=x&timestamp=1&nonce=2", b"<xml><Encrypt>abc</Encrypt></xml>")
-    assert (r.status, r.body) == (200, b"ok")
+    r = server.post(f"{CALLBACK}?{POST_QUERY}", POST_BODY)
+    assert r.status == 200
+    assert r.headers["content-type"] == "text/xml; charset=utf-8"
+    assert r.body.startswith(b"<xml>\n<Encrypt><![CDATA[")
 
 
 def test_500_requests_from_16_parallel_clients_all_succeed(server):
     def one(i: int) -> tuple[int, bytes]:
         if i % 2:
-            r = server.post(f"{CALLBACK}?n={i}", b"<xml>%d</xml>" % i)
-        else:
-            r = server.get(f"{CALLBACK}?n={i}")
+            r = server.post(f"{CALLBACK}?{POST_QUERY}", POST_BODY)
+            return r.status, r.body[:len(b"<xml>\n<Encrypt>")]
+        r = server.get(f"{CALLBACK}?{GET_QUERY}")
         return r.status, r.body
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         results = list(pool.map(one, range(500)))
-    failures = [r for r in results if r != (200, b"ok")]
+    failures = [r for r in results if r not in (OK, (200, b"<xml>\n<Encrypt>"))]
     assert failures == []
 
 
@@ -58,22 +76,22 @@ def test_body_over_nginx_limit_gets_413(server):
 
 def test_body_over_responder_limit_gets_413(stack_factory):
     stack = stack_factory(mode="listen", args=["--max-body-bytes", "1024"])
-    assert stack.post(CALLBACK, b"x" * 1024).status == 200
-    r = stack.post(CALLBACK, b"x" * 1025)
+    assert stack.post(f"{CALLBACK}?{POST_QUERY}", b"x" * 1024).status == 400  # read, not an envelope
+    r = stack.post(f"{CALLBACK}?{POST_QUERY}", b"x" * 1025)
     assert r.status == 413
 
 
 @pytest.mark.parametrize("mode", ["spawn-fcgi", "listen"])
 def test_kill_9_gives_502_and_a_restarted_responder_serves_again(stack_factory, mode):
     stack = stack_factory(mode=mode)
-    assert stack.get(CALLBACK).status == 200
+    assert stack.get(f"{CALLBACK}?{GET_QUERY}").status == 200
     stack.responder.signal(signal.SIGKILL)
     stack.responder.wait()
     assert stack.responder.socket_path.exists()  # stale socket file left behind
-    assert stack.get(CALLBACK).status == 502
+    assert stack.get(f"{CALLBACK}?{GET_QUERY}").status == 502
     stack.responder.start()  # replaces the stale socket
-    r = stack.get(CALLBACK)
-    assert (r.status, r.body) == (200, b"ok")
+    r = stack.get(f"{CALLBACK}?{GET_QUERY}")
+    assert (r.status, r.body) == OK
 
 
 # --- shutdown ------------------------------------------------------------------------------------
@@ -83,7 +101,7 @@ def test_kill_9_gives_502_and_a_restarted_responder_serves_again(stack_factory, 
 def test_stop_signal_when_idle_exits_0(responder_factory, mode, signo):
     responder = responder_factory(mode=mode)
     status, _, body = fastcgi_client.request(responder.address, base_params(), b"hi")
-    assert (status, body) == (200, b"ok")
+    assert (status, body) == OK
     responder.signal(signo)
     assert responder.wait(timeout=5) == 0
     assert "stopped" in responder.log()
@@ -108,7 +126,7 @@ def test_sigterm_finishes_request_in_flight_then_exits_0(responder_factory, mode
         status, _, body = conn.read_response()
     finally:
         conn.close()
-    assert (status, body) == (200, b"ok")
+    assert (status, body) == OK
     assert responder.wait(timeout=5) == 0
 
 
@@ -120,7 +138,7 @@ def test_lying_or_missing_content_length_neither_hangs_nor_overruns(responder_fa
     extra = {} if declared is None else {"CONTENT_LENGTH": declared}
     started = time.monotonic()
     status, _, body = fastcgi_client.request(responder.address, base_params(**extra), b"x" * 10)
-    assert (status, body) == (200, b"ok")
+    assert (status, body) == OK
     status, _, _ = fastcgi_client.request(responder.address, base_params(**extra), b"x" * 65)
     assert status == 413
     assert time.monotonic() - started < 3
@@ -148,7 +166,7 @@ def test_listen_refuses_to_replace_a_regular_file(tmp_path):
     import subprocess
     from conftest import binary
     proc = subprocess.run([str(binary()), "serve", "--listen", f"unix:{path}"], capture_output=True,
-                          timeout=10, stdin=subprocess.DEVNULL)
+                          timeout=10, stdin=subprocess.DEVNULL, env=RESPONDER_ENV)
     assert proc.returncode != 0
     assert b"not a socket" in proc.stderr
     assert path.read_text() == "keep me"
@@ -159,7 +177,7 @@ def test_listen_refuses_a_socket_in_use(responder_factory):
     from conftest import binary
     responder = responder_factory(mode="listen")
     proc = subprocess.run([str(binary()), "serve", "--listen", responder.address], capture_output=True,
-                          timeout=10, stdin=subprocess.DEVNULL)
+                          timeout=10, stdin=subprocess.DEVNULL, env=RESPONDER_ENV)
     assert proc.returncode != 0
     assert b"in use" in proc.stderr
     status, _, _ = fastcgi_client.request(responder.address, base_params(), b"")
@@ -173,11 +191,11 @@ def test_listen_on_tcp_loopback(responder_factory, tmp_path):
     log = tmp_path / "tcp.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([str(binary()), "serve", "--listen", f"127.0.0.1:{port}", "--threads", "2"],
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=RESPONDER_ENV)
     try:
         wait_until(lambda: b"wecom-fcgi serving" in log.read_bytes(), what="tcp listener")
         status, _, body = fastcgi_client.request(f"127.0.0.1:{port}", base_params(), b"x")
-        assert (status, body) == (200, b"ok")
+        assert (status, body) == OK
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=5) == 0
     finally:
@@ -189,11 +207,10 @@ def test_listen_on_tcp_loopback(responder_factory, tmp_path):
 # --- CGI mode ------------------------------------------------------------------------------------
 
 def test_cgi_mode_answers_one_request_with_status_line():
-    proc = run_cgi({"REQUEST_METHOD": "POST", "CONTENT_LENGTH": "5", "QUERY_STRING": "a=1",
-                    "DOCUMENT_URI": CALLBACK}, body=b"hello")
+    proc = run_cgi({"REQUEST_METHOD": "GET", "QUERY_STRING": GET_QUERY, "DOCUMENT_URI": CALLBACK}, body=b"")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == (b"Status: 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                           b"Content-Length: 2\r\n\r\nok")
+                           b"Content-Length: 19\r\n\r\n" + GET_PLAIN)
 
 
 def test_cgi_mode_body_over_limit_gets_413():
@@ -204,8 +221,9 @@ def test_cgi_mode_body_over_limit_gets_413():
 
 
 def test_cgi_mode_content_length_larger_than_input_does_not_hang():
-    proc = run_cgi({"REQUEST_METHOD": "POST", "CONTENT_LENGTH": "1000"}, body=b"short", timeout=5)
-    assert proc.stdout.startswith(b"Status: 200 OK\r\n")
+    proc = run_cgi({"REQUEST_METHOD": "POST", "CONTENT_LENGTH": "1000", "QUERY_STRING": POST_QUERY},
+                   body=b"short", timeout=5)
+    assert proc.stdout.startswith(b"Status: 400 Bad Request\r\n")  # read what arrived; not an envelope
 
 
 def test_without_socket_or_cgi_request_exits_with_a_hint():
@@ -231,7 +249,7 @@ def test_stop_signal_works_with_an_inherited_blocked_mask_and_ignored_dispositio
         with open(log, "wb") as out:
             proc = subprocess.Popen([str(binary()), "serve", "--listen", f"unix:{sock}", "--threads", "2"],
                                     stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                    preexec_fn=inherit_hostile_signal_state)
+                                    preexec_fn=inherit_hostile_signal_state, env=RESPONDER_ENV)
         try:
             wait_until(lambda: b"wecom-fcgi serving" in log.read_bytes(), what="start-up")
             proc.send_signal(signo)

@@ -92,14 +92,20 @@ public final class FastCGIServer: Sendable {
     /// With `handlesSignals`, call this from the main thread before any other thread is started: it blocks
     /// SIGTERM/SIGINT in the calling thread so that only the watcher thread receives them. A second signal
     /// during the drain exits at once with status 1.
-    /// - Parameter responder: called concurrently from every worker thread.
+    /// - Parameters:
+    ///   - responder: called concurrently from every worker thread.
+    ///   - onReload: called on the signal-watcher thread for each SIGHUP (with `handlesSignals`); SIGHUP
+    ///     is ignored when `nil`.
     /// - Throws: `FastCGIError.systemCallFailed` when a thread cannot be created.
-    public func run(responder: some FastCGIResponder) throws(FastCGIError) {
+    public func run(responder: some FastCGIResponder, onReload: (@Sendable () -> Void)? = nil) throws(FastCGIError) {
         if configuration.handlesSignals {
             TerminationSignals.blockInCallingThread()
             try TerminationSignals.startWatcher { [self] signal in
                 let name = TerminationSignals.name(of: signal)
-                if stop() {
+                if signal == TerminationSignals.reloadSignal {
+                    logger.info("\(name): reloading")
+                    onReload?()
+                } else if stop() {
                     logger.info("\(name): stopping; finishing requests in flight")
                 } else {
                     logger.warning("\(name) again: exiting without waiting for requests in flight")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FastCGI
+import Foundation
 import Logging
 import WeComCallback
 
@@ -31,6 +32,11 @@ struct ServeCommand: ParsableCommand {
     )
 
     @Option(help: ArgumentHelp(
+        "The configuration file (default: $WECOM_FCGI_CONFIG, else /etc/wecom-fcgi/config.toml if it exists, else one echo app from WECOM_APP_CORP_ID, WECOM_APP_TOKEN, WECOM_APP_AES_KEY).",
+        valueName: "path"))
+    var config: String?
+
+    @Option(help: ArgumentHelp(
         "Open our own socket instead of using fd 0: host:port or unix:/path.", valueName: "address"))
     var listen: String?
 
@@ -48,17 +54,18 @@ struct ServeCommand: ParsableCommand {
     var threads: Int?
 
     @Option(help: ArgumentHelp(
-        "Largest request body read, in bytes; a longer body is flagged too large (413).", valueName: "bytes"))
-    var maxBodyBytes: Int = 65536
+        "Largest request body read, in bytes; a longer body gets 413 (default: [server] max_body_bytes, 65536).",
+        valueName: "bytes"))
+    var maxBodyBytes: Int?
 
-    @Option(help: "Log level on stderr.")
-    var logLevel: Logger.Level = .info
+    @Option(help: "Log level on stderr (default: [server] log_level, info).")
+    var logLevel: Logger.Level?
 
     func validate() throws {
         if let threads, !(1...1024).contains(threads) {
             throw ValidationError("--threads must be between 1 and 1024")
         }
-        guard (0...(64 << 20)).contains(maxBodyBytes) else {
+        if let maxBodyBytes, !(0...(64 << 20)).contains(maxBodyBytes) {
             throw ValidationError("--max-body-bytes must be between 0 and \(64 << 20)")
         }
         guard parsedSocketMode != nil else {
@@ -70,15 +77,37 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let level = logLevel
+        let environment = ProcessInfo.processInfo.environment
+        let configPath = config
+        let load: @Sendable () throws(ConfigError) -> Configuration = {
+            try Configuration.resolve(explicitPath: configPath, environment: environment)
+        }
+        let configuration: Configuration
+        do {
+            configuration = try load()
+        } catch {
+            for problem in error.problems { FileHandle.standardError.write(Data("wecom-fcgi: \(problem)\n".utf8)) }
+            throw ExitCode(1)
+        }
+        let level = logLevel ?? configuration.server.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "wecom-fcgi")
-
-        let responder = CallbackResponderAdapter(wrapped: try Self.handlerFromEnvironment(logger: logger))
+        for warning in configuration.warnings { logger.warning("config: \(warning)") }
+        let configured: ConfiguredServer
+        do {
+            configured = try configuration.makeServer(logger: logger)
+        } catch {
+            for problem in error.problems { logger.error("config: \(problem)") }
+            throw ExitCode(1)
+        }
+        let maxBodyBytes = self.maxBodyBytes ?? configured.settings.maxBodyBytes
+        let handler = ReloadableHandler(server: configured, load: load, logger: logger)
+        let responder = CallbackResponderAdapter(wrapped: handler)
+        logger.info("configuration \(configuration.source): \(configured.apps.map(\.name).joined(separator: ", "))")
 
         let socket: ListenSocket
         let mode: String
@@ -101,26 +130,12 @@ struct ServeCommand: ParsableCommand {
             return
         }
 
-        let configuration = FastCGIServer.Configuration(
+        let serverConfiguration = FastCGIServer.Configuration(
             threads: threads ?? Self.onlineCores(), maxBodyBytes: maxBodyBytes)
-        let server = try FastCGIServer(socket: socket, configuration: configuration, logger: logger)
-        let summary = "mode=\(mode) socket=\(socket.displayName)\(socketDetails) threads=\(configuration.threads)"
-        logger.info("wecom-fcgi serving: \(summary) max_body_bytes=\(configuration.maxBodyBytes) pid=\(getpid())")
-        try server.run(responder: responder)
-    }
-
-    /// One app from `WECOM_APP_CORP_ID`, `WECOM_APP_TOKEN`, `WECOM_APP_AES_KEY`, with the echo action.
-    /// - Throws: `ValidationError` naming the missing or malformed credential (never its value).
-    static func handlerFromEnvironment(logger: Logger) throws -> CallbackHandler {
-        do {
-            let credentials = try AppCredentials.fromEnvironment()
-            let app = CallbackApp(
-                name: "default", path: nil, crypt: try credentials.makeCrypt(), corpID: credentials.corpID,
-                processor: EchoProcessor())
-            return CallbackHandler(apps: [app], logger: logger)
-        } catch {
-            throw ValidationError("invalid credentials: \(error.description)")
-        }
+        let server = try FastCGIServer(socket: socket, configuration: serverConfiguration, logger: logger)
+        let summary = "mode=\(mode) socket=\(socket.displayName)\(socketDetails) threads=\(serverConfiguration.threads)"
+        logger.info("wecom-fcgi serving: \(summary) max_body_bytes=\(serverConfiguration.maxBodyBytes) pid=\(getpid())")
+        try server.run(responder: responder, onReload: { handler.reload() })
     }
 
     private var parsedSocketMode: UInt32? {

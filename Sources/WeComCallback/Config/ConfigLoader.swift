@@ -1,0 +1,482 @@
+import Foundation
+import Logging
+import TOMLKit
+
+/// Validates a TOML document into a ``Configuration``, collecting every problem instead of stopping
+/// at the first. Reads files and the environment; writes and opens nothing.
+struct ConfigLoader {
+    let text: String
+    let baseDirectory: String
+    let environment: [String: String]
+    private(set) var problems: [ConfigProblem] = []
+    private var locator: SourceLocator
+
+    init(text: String, baseDirectory: String, environment: [String: String]) {
+        self.text = text
+        self.baseDirectory = baseDirectory
+        self.environment = environment
+        self.locator = SourceLocator(text: text)
+    }
+
+    // MARK: Problems
+
+    mutating func error(_ keyPath: String, _ message: String) {
+        problems.append(ConfigProblem(.error, keyPath, message, line: locator.line(of: keyPath)))
+    }
+
+    mutating func warning(_ keyPath: String, _ message: String) {
+        problems.append(ConfigProblem(.warning, keyPath, message, line: locator.line(of: keyPath)))
+    }
+
+    static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// Reports every key of `table` that is not in `allowed`.
+    mutating func checkKeys(_ table: [String: ConfigValue], at path: String, allowed: [String]) {
+        for key in table.keys.sorted() where !allowed.contains(key) {
+            let suggestion = EditDistance.suggestion(for: key, among: allowed)
+            error(Self.join(path, key), "unknown key" + (suggestion.map { "; did you mean \"\($0)\"?" } ?? ""))
+        }
+    }
+
+    // MARK: Typed reads (nil when absent or of the wrong type; the latter is reported)
+
+    mutating func string(_ table: [String: ConfigValue], _ key: String, at path: String) -> String? {
+        switch table[key] {
+        case nil: return nil
+        case .string(let s)?: return s
+        case let other?:
+            error(Self.join(path, key), "must be a string, not \(Self.article(other.typeName))")
+            return nil
+        }
+    }
+
+    mutating func integer(_ table: [String: ConfigValue], _ key: String, at path: String) -> Int? {
+        switch table[key] {
+        case nil: return nil
+        case .integer(let i)?: return i
+        case let other?:
+            error(Self.join(path, key), "must be an integer, not \(Self.article(other.typeName))")
+            return nil
+        }
+    }
+
+    mutating func stringArray(_ table: [String: ConfigValue], _ key: String, at path: String) -> [String]? {
+        guard let value = table[key] else { return nil }
+        guard case .array(let items) = value else {
+            error(Self.join(path, key), "must be an array of strings, not \(Self.article(value.typeName))")
+            return nil
+        }
+        var out: [String] = []
+        for (i, item) in items.enumerated() {
+            guard case .string(let s) = item else {
+                error("\(Self.join(path, key))[\(i)]", "must be a string, not \(Self.article(item.typeName))")
+                return nil
+            }
+            out.append(s)
+        }
+        return out
+    }
+
+    mutating func template(_ table: [String: ConfigValue], _ key: String, at path: String) -> MessageTemplate? {
+        guard let source = string(table, key, at: path) else { return nil }
+        do {
+            return try MessageTemplate(source)
+        } catch {
+            self.error(Self.join(path, key), error.description)
+            return nil
+        }
+    }
+
+    mutating func pattern(_ table: [String: ConfigValue], _ key: String, at path: String) -> RoutePattern? {
+        guard let source = string(table, key, at: path) else { return nil }
+        do {
+            return try RoutePattern(source)
+        } catch {
+            self.error(Self.join(path, key), error.description)
+            return nil
+        }
+    }
+
+    static func article(_ typeName: String) -> String {
+        ("aeiou".contains(typeName.first ?? "x") ? "an " : "a ") + typeName
+    }
+
+    /// A path from the file, taken relative to the configuration file's directory.
+    func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)
+    }
+
+    // MARK: Document
+
+    mutating func load(source: String) -> Configuration? {
+        let document: TOMLTable
+        do {
+            document = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            problems.append(ConfigProblem(.error, "", "TOML syntax error: \(error.description)",
+                                          line: error.source.begin.line, column: error.source.begin.column))
+            return nil
+        } catch {
+            problems.append(ConfigProblem(.error, "", "TOML syntax error"))
+            return nil
+        }
+        guard case .table(let root) = ConfigValue.from(table: document) else { return nil }
+        checkKeys(root, at: "", allowed: ConfigSchema.topLevel)
+
+        let server = loadServer(root["server"])
+        var appTables: [[String: ConfigValue]] = []
+        switch root["app"] {
+        case nil:
+            error("", "no [[app]] table: at least one app is required")
+        case .array(let items)?:
+            for (i, item) in items.enumerated() {
+                if case .table(let t) = item { appTables.append(t) } else { error("app[\(i)]", "must be a table") }
+            }
+            if items.isEmpty { error("app", "at least one app is required") }
+        case .table?:
+            error("app", "must be an array of tables: write [[app]], not [app]")
+        case let other?:
+            error("app", "must be an array of tables, not \(Self.article(other.typeName))")
+        }
+
+        let secretNames = secretVariableNames(appTables)
+        var apps: [AppConfiguration] = []
+        var names: [String: Int] = [:]
+        var paths: [String: Int] = [:]
+        for (i, table) in appTables.enumerated() {
+            let app = loadApp(table, index: i, count: appTables.count, secretNames: secretNames)
+            if case .string(let name)? = table["name"] {
+                if let first = names[name] {
+                    error("app[\(i)].name", "duplicate name \"\(name)\" (also app[\(first)].name)")
+                } else {
+                    names[name] = i
+                }
+            }
+            if case .string(let path)? = table["path"] {
+                let normalised = CallbackApp.normalise(path)
+                if let first = paths[normalised] {
+                    error("app[\(i)].path", "duplicate path \"\(normalised)\" (also app[\(first)].path)")
+                } else {
+                    paths[normalised] = i
+                }
+            }
+            if let app { apps.append(app) }
+        }
+        guard apps.count == appTables.count, !appTables.isEmpty else { return nil }
+        return Configuration(source: source, server: server, apps: apps, warnings: problems.filter { $0.severity == .warning })
+    }
+
+    mutating func loadServer(_ value: ConfigValue?) -> ServerSettings {
+        var settings = ServerSettings()
+        guard let value else { return settings }
+        guard case .table(let table) = value else {
+            error("server", "must be a table, not \(Self.article(value.typeName))")
+            return settings
+        }
+        checkKeys(table, at: "server", allowed: ConfigSchema.server)
+        if let bytes = integer(table, "max_body_bytes", at: "server") {
+            if (1024...(64 << 20)).contains(bytes) {
+                settings.maxBodyBytes = bytes
+            } else {
+                error("server.max_body_bytes", "must be between 1024 and 67108864")
+            }
+        }
+        if let level = string(table, "log_level", at: "server") {
+            if let parsed = Logger.Level(rawValue: level), ConfigSchema.logLevels.contains(level) {
+                settings.logLevel = parsed
+            } else {
+                error("server.log_level", "unknown log level \"\(level)\" (one of \(ConfigSchema.logLevels.joined(separator: ", ")))")
+            }
+        }
+        return settings
+    }
+
+    /// Every environment variable that may hold a secret: the fallback names and each `*_env` value.
+    func secretVariableNames(_ apps: [[String: ConfigValue]]) -> Set<String> {
+        var names = Set(ConfigSchema.fallbackVariables.values)
+        for app in apps {
+            for secret in ConfigSchema.secrets {
+                if case .string(let name)? = app[secret + "_env"] { names.insert(name) }
+            }
+        }
+        return names
+    }
+
+    mutating func loadApp(_ table: [String: ConfigValue], index: Int, count: Int, secretNames: Set<String>) -> AppConfiguration? {
+        let path = "app[\(index)]"
+        let before = problems.count
+        checkKeys(table, at: path, allowed: ConfigSchema.app)
+
+        let name = string(table, "name", at: path)
+        if table["name"] == nil {
+            error("\(path).name", "missing")
+        } else if let name, name.isEmpty || name.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }) {
+            error("\(path).name", "must be non-empty, without spaces or control characters")
+        }
+
+        let appPath = string(table, "path", at: path)
+        if let appPath, !appPath.hasPrefix("/") {
+            error("\(path).path", "must start with \"/\"")
+        } else if table["path"] == nil, count > 1 {
+            error("\(path).path", "missing: required when there is more than one app")
+        }
+
+        let corpID = secret("corp_id", in: table, at: path, oneApp: count == 1)
+        let token = secret("token", in: table, at: path, oneApp: count == 1)
+        let key = secret("encoding_aes_key", in: table, at: path, oneApp: count == 1)
+        if let corpID, corpID.isEmpty || corpID.contains(where: \.isWhitespace) {
+            error("\(path).corp_id", "must be non-empty, without spaces")
+        }
+        if let token, !(1...32).contains(token.count) || !token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+            error("\(path).token", "must be 1 to 32 letters or digits")
+        }
+        var credentials: AppCredentials?
+        if let key {
+            if key.count != 43 || !key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+                error("\(path).encoding_aes_key", "must be exactly 43 letters or digits")
+            } else if let corpID, let token {
+                let candidate = AppCredentials(corpID: corpID, token: token, encodingAESKey: key)
+                do {
+                    _ = try candidate.makeCrypt()
+                    credentials = candidate
+                } catch {
+                    self.error("\(path).encoding_aes_key", "not a valid EncodingAESKey (\(error.reason))")
+                }
+            }
+        }
+
+        var agentID: Int64?
+        if let id = integer(table, "agent_id", at: path) {
+            if id < 0 { error("\(path).agent_id", "must not be negative") } else { agentID = Int64(id) }
+        }
+
+        let journal = string(table, "journal", at: path).map(absolute)
+        if let journal { checkJournal(journal, at: "\(path).journal") }
+
+        var routes: [Route] = []
+        switch table["route"] {
+        case nil:
+            warning("\(path).route", "no routes: no message gets a reply")
+        case .array(let items)?:
+            var base = environment
+            for name in secretNames { base[name] = nil }
+            for (j, item) in items.enumerated() {
+                guard case .table(let t) = item else {
+                    error("\(path).route[\(j)]", "must be a table")
+                    continue
+                }
+                if let route = loadRoute(t, index: j, at: "\(path).route[\(j)]", baseEnvironment: base) { routes.append(route) }
+            }
+        case let other?:
+            error("\(path).route", "must be an array of tables ([[app.route]]), not \(Self.article(other.typeName))")
+        }
+
+        guard problems[before...].allSatisfy({ $0.severity == .warning }), let name, let credentials else { return nil }
+        return AppConfiguration(name: name, path: appPath, credentials: credentials, agentID: agentID,
+                                journalPath: journal, routes: routes)
+    }
+
+    /// Resolves one secret from `key`, `key_env` or `key_file` (first line, trimmed), or in a one-app
+    /// file from its fallback variable. Problems name keys, variables and paths, never values.
+    mutating func secret(_ key: String, in table: [String: ConfigValue], at path: String, oneApp: Bool) -> String? {
+        let given = [key, key + "_env", key + "_file"].filter { table[$0] != nil }
+        guard given.count <= 1 else {
+            error("\(path).\(given[1])", "give only one of \(key), \(key)_env, \(key)_file")
+            return nil
+        }
+        let keyPath = "\(path).\(given.first ?? key)"
+        switch given.first {
+        case key:
+            return string(table, key, at: path).map { $0.trimmingCharacters(in: .whitespaces) }
+        case key + "_env":
+            guard let variable = string(table, key + "_env", at: path) else { return nil }
+            guard let value = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
+                error(keyPath, "environment variable \(variable) is not set")
+                return nil
+            }
+            return value
+        case key + "_file":
+            guard let file = string(table, key + "_file", at: path).map(absolute) else { return nil }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                error(keyPath, "cannot read \(file)")
+                return nil
+            }
+            let first = String(decoding: data, as: UTF8.self).split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            let value = first.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !value.isEmpty else {
+                error(keyPath, "the first line of \(file) is empty")
+                return nil
+            }
+            return value
+        default:
+            let variable = ConfigSchema.fallbackVariables[key] ?? ""
+            if oneApp, let value = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty {
+                return value
+            }
+            error(keyPath, "missing: give \(key), \(key)_env or \(key)_file" + (oneApp ? ", or set \(variable)" : ""))
+            return nil
+        }
+    }
+
+    mutating func checkJournal(_ file: String, at keyPath: String) {
+        let directory = (file as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) {
+            if isDirectory.boolValue {
+                error(keyPath, "\(file) is a directory")
+            } else if !FileManager.default.isWritableFile(atPath: file) {
+                error(keyPath, "\(file) is not writable")
+            }
+        } else if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            error(keyPath, "directory \(directory) does not exist")
+        } else if !FileManager.default.isWritableFile(atPath: directory) {
+            error(keyPath, "directory \(directory) is not writable")
+        }
+    }
+
+    // MARK: Routes
+
+    mutating func loadRoute(_ table: [String: ConfigValue], index: Int, at path: String, baseEnvironment: [String: String]) -> Route? {
+        let before = problems.count
+        checkKeys(table, at: path, allowed: ConfigSchema.route)
+
+        var conditions = RouteConditions()
+        conditions.msgType = string(table, "msg_type", at: path)
+        if let type = conditions.msgType, !ConfigSchema.messageTypes.contains(type) {
+            let suggestion = EditDistance.suggestion(for: type, among: ConfigSchema.messageTypes)
+            warning("\(path).msg_type", "unknown message type \"\(type)\"" + (suggestion.map { "; did you mean \"\($0)\"?" } ?? ""))
+        }
+        conditions.event = string(table, "event", at: path)
+        conditions.eventKey = string(table, "event_key", at: path)
+        conditions.eventKeyRegex = pattern(table, "event_key_regex", at: path)
+        conditions.changeType = string(table, "change_type", at: path)
+        conditions.contentRegex = pattern(table, "content_regex", at: path)
+        conditions.fromUser = stringArray(table, "from_user", at: path)
+        if let id = integer(table, "agent_id", at: path) { conditions.agentID = Int64(id) }
+        if let type = conditions.msgType {
+            for key in ["event", "event_key", "event_key_regex", "change_type"] where table[key] != nil && type != "event" {
+                error("\(path).\(key)", "needs msg_type = \"event\" (this route has msg_type = \"\(type)\")")
+            }
+            if table["content_regex"] != nil, type != "text" {
+                error("\(path).content_regex", "needs msg_type = \"text\" (this route has msg_type = \"\(type)\")")
+            }
+        }
+
+        var action: RouteAction?
+        if let name = string(table, "action", at: path) {
+            if let keys = ConfigSchema.actionKeys[name] {
+                for key in ConfigSchema.allActionKeys where table[key] != nil && !keys.contains(key) {
+                    error("\(path).\(key)", "not used by action \"\(name)\"")
+                }
+                action = loadAction(name, table, at: path, baseEnvironment: baseEnvironment)
+            } else {
+                let suggestion = EditDistance.suggestion(for: name, among: RouteAction.names)
+                error("\(path).action", "unknown action \"\(name)\"" + (suggestion.map { "; did you mean \"\($0)\"?" }
+                    ?? " (one of \(RouteAction.names.joined(separator: ", ")))"))
+            }
+        } else if table["action"] == nil {
+            error("\(path).action", "missing")
+        }
+        guard problems[before...].allSatisfy({ $0.severity == .warning }), let action else { return nil }
+        return Route(index: index, conditions: conditions, action: action)
+    }
+
+    mutating func required(_ table: [String: ConfigValue], _ key: String, action: String, at path: String) -> MessageTemplate? {
+        if table[key] == nil {
+            error("\(path).\(key)", "missing (action \"\(action)\" needs it)")
+            return nil
+        }
+        return template(table, key, at: path)
+    }
+
+    mutating func loadAction(_ name: String, _ table: [String: ConfigValue], at path: String, baseEnvironment: [String: String]) -> RouteAction? {
+        switch name {
+        case "echo": return .echo
+        case "ignore": return .ignore
+        case "text": return required(table, "text", action: name, at: path).map(RouteAction.text)
+        case "image": return required(table, "media_id", action: name, at: path).map { .image(mediaID: $0) }
+        case "voice": return required(table, "media_id", action: name, at: path).map { .voice(mediaID: $0) }
+        case "video":
+            let mediaID = required(table, "media_id", action: name, at: path)
+            let title = template(table, "title", at: path)
+            let description = template(table, "description", at: path)
+            return mediaID.map { .video(mediaID: $0, title: title, description: description) }
+        case "update_button":
+            return required(table, "replace_name", action: name, at: path).map { .updateButton(replaceName: $0) }
+        case "news":
+            return loadArticles(table, at: path).map(RouteAction.news)
+        case "exec":
+            return loadExec(table, at: path, baseEnvironment: baseEnvironment).map(RouteAction.exec)
+        default:
+            return nil
+        }
+    }
+
+    mutating func loadArticles(_ table: [String: ConfigValue], at path: String) -> [NewsArticleTemplate]? {
+        let keyPath = "\(path).articles"
+        guard let value = table["articles"] else {
+            error(keyPath, "missing (action \"news\" needs it)")
+            return nil
+        }
+        guard case .array(let items) = value else {
+            error(keyPath, "must be an array of tables, not \(Self.article(value.typeName))")
+            return nil
+        }
+        guard (1...ConfigSchema.maxArticles).contains(items.count) else {
+            error(keyPath, "must have 1 to \(ConfigSchema.maxArticles) articles, not \(items.count)")
+            return nil
+        }
+        var articles: [NewsArticleTemplate] = []
+        var ok = true
+        for (i, item) in items.enumerated() {
+            let itemPath = "\(keyPath)[\(i)]"
+            guard case .table(let t) = item else {
+                error(itemPath, "must be a table, not \(Self.article(item.typeName))")
+                ok = false
+                continue
+            }
+            checkKeys(t, at: itemPath, allowed: ConfigSchema.article)
+            if t["title"] == nil { error("\(itemPath).title", "missing") }
+            let title = template(t, "title", at: itemPath)
+            let description = template(t, "description", at: itemPath)
+            let url = template(t, "url", at: itemPath)
+            let picURL = template(t, "picurl", at: itemPath)
+            if let title { articles.append(NewsArticleTemplate(title: title, description: description, url: url, picURL: picURL)) } else { ok = false }
+        }
+        return ok ? articles : nil
+    }
+
+    mutating func loadExec(_ table: [String: ConfigValue], at path: String, baseEnvironment: [String: String]) -> ExecAction? {
+        let keyPath = "\(path).command"
+        guard table["command"] != nil else {
+            error(keyPath, "missing (action \"exec\" needs it)")
+            return nil
+        }
+        guard let command = stringArray(table, "command", at: path) else { return nil }
+        guard let program = command.first, !program.isEmpty else {
+            error(keyPath, "must be a non-empty array of strings (argv; no shell)")
+            return nil
+        }
+        let searchPath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        let resolved = ExecRunner.resolve(program.hasPrefix("/") || !program.contains("/") ? program : absolute(program), path: searchPath)
+        if resolved == nil {
+            error("\(keyPath)[0]", program.contains("/")
+                ? "\(program) does not exist or is not an executable file"
+                : "\(program) not found in PATH or not executable")
+        }
+        var timeout = ExecAction.defaultTimeoutMS
+        if let ms = integer(table, "timeout_ms", at: path) {
+            if (1...ConfigSchema.maxTimeoutMS).contains(ms) {
+                timeout = ms
+                if ms > ConfigSchema.timeoutWarningMS {
+                    warning("\(path).timeout_ms", "\(ms) ms is more than \(ConfigSchema.timeoutWarningMS): WeCom waits only 5 s for the reply")
+                }
+            } else {
+                error("\(path).timeout_ms", "must be between 1 and \(ConfigSchema.maxTimeoutMS)")
+            }
+        }
+        let onError = template(table, "on_error", at: path)
+        guard let resolved else { return nil }
+        return ExecAction(command: command, executable: resolved, timeoutMS: timeout, onError: onError, baseEnvironment: baseEnvironment)
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Logging
+
+/// `[server]`: settings for the whole process.
+public struct ServerSettings: Sendable, Equatable {
+    /// `max_body_bytes`: larger request bodies get 413 (default 65536).
+    public var maxBodyBytes: Int
+    /// `log_level`: trace, debug, info (default), notice, warning or error.
+    public var logLevel: Logger.Level
+
+    /// The default `max_body_bytes`.
+    public static let defaultMaxBodyBytes = 65536
+
+    /// Creates settings.
+    /// - Parameters:
+    ///   - maxBodyBytes: the request body limit in bytes.
+    ///   - logLevel: the minimum level logged.
+    public init(maxBodyBytes: Int = defaultMaxBodyBytes, logLevel: Logger.Level = .info) {
+        self.maxBodyBytes = maxBodyBytes
+        self.logLevel = logLevel
+    }
+}
+
+/// One validated `[[app]]`.
+public struct AppConfiguration: Sendable, CustomStringConvertible {
+    /// `name`: unique; in logs and given to external programs as `WECOM_APP`.
+    public var name: String
+    /// `path`: the DOCUMENT_URI this app answers (trailing slash ignored); `nil` answers every path.
+    public var path: String?
+    /// The resolved secrets (never printed by ``description``).
+    public var credentials: AppCredentials
+    /// `agent_id`: when set, messages carrying another AgentID are refused (403).
+    public var agentID: Int64?
+    /// `journal`: the JSON Lines file accepted messages are appended to, if any.
+    public var journalPath: String?
+    /// `[[app.route]]` in order.
+    public var routes: [Route]
+
+    /// Creates an app configuration.
+    /// - Parameters:
+    ///   - name: the unique name.
+    ///   - path: the request path, or `nil` for every path.
+    ///   - credentials: corp id, Token and EncodingAESKey.
+    ///   - agentID: the expected AgentID, if any.
+    ///   - journalPath: the journal file, if any.
+    ///   - routes: the routes in order.
+    public init(name: String, path: String?, credentials: AppCredentials, agentID: Int64? = nil,
+                journalPath: String? = nil, routes: [Route]) {
+        self.name = name
+        self.path = path
+        self.credentials = credentials
+        self.agentID = agentID
+        self.journalPath = journalPath
+        self.routes = routes
+    }
+
+    /// Name, path, agent id, journal and route count; no secret.
+    public var description: String {
+        "app \(name) path=\(path ?? "*") agent_id=\(agentID.map(String.init) ?? "-") journal=\(journalPath ?? "-") routes=\(routes.count)"
+    }
+}
+
+/// A validated configuration: server settings and apps with their routes, secrets resolved.
+///
+/// Loading is side-effect free (it reads the file, secret files and the environment, checks that
+/// programs exist and journal directories are writable, and opens nothing), so it is cheap to call
+/// again on SIGHUP. ``makeServer(logger:now:)`` then opens the journals and builds the
+/// ``CallbackApp``s.
+public struct Configuration: Sendable {
+    /// Where it came from: the file path, or `environment`.
+    public var source: String
+    /// `[server]`.
+    public var server: ServerSettings
+    /// `[[app]]` in file order.
+    public var apps: [AppConfiguration]
+    /// Problems that do not prevent use (e.g. `timeout_ms` over 4500).
+    public var warnings: [ConfigProblem]
+
+    /// `/etc/wecom-fcgi/config.toml`.
+    public static let defaultPath = "/etc/wecom-fcgi/config.toml"
+    /// `WECOM_FCGI_CONFIG`: overrides the default path (`--config` overrides both).
+    public static let pathVariable = "WECOM_FCGI_CONFIG"
+
+    /// Creates a configuration from parts (tests, embedding).
+    /// - Parameters:
+    ///   - source: a label for logs.
+    ///   - server: the server settings.
+    ///   - apps: the apps.
+    ///   - warnings: non-fatal problems.
+    public init(source: String, server: ServerSettings = ServerSettings(), apps: [AppConfiguration], warnings: [ConfigProblem] = []) {
+        self.source = source
+        self.server = server
+        self.apps = apps
+        self.warnings = warnings
+    }
+
+    /// Reads and validates a configuration file.
+    /// - Parameters:
+    ///   - path: the TOML file.
+    ///   - environment: the process environment, for `*_env` secrets, the one-app fallback
+    ///     (`WECOM_APP_CORP_ID`, `WECOM_APP_TOKEN`, `WECOM_APP_AES_KEY`), `PATH` lookup of exec commands
+    ///     and the environment exec programs inherit.
+    /// - Returns: the validated configuration; warnings in ``warnings``.
+    /// - Throws: ``ConfigError`` with every problem found (all errors and warnings), when there is at
+    ///   least one error or the file cannot be read.
+    public static func load(path: String, environment: [String: String]) throws(ConfigError) -> Configuration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError("cannot read \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw ConfigError("\(path) is not UTF-8") }
+        let directory = (path as NSString).deletingLastPathComponent
+        return try parse(text, source: path, baseDirectory: directory.isEmpty ? "." : directory, environment: environment)
+    }
+
+    /// Validates configuration text.
+    /// - Parameters:
+    ///   - text: TOML.
+    ///   - source: a label for logs (the path).
+    ///   - baseDirectory: relative `*_file` and `journal` paths are taken from here.
+    ///   - environment: as in ``load(path:environment:)``.
+    /// - Returns: the validated configuration.
+    /// - Throws: ``ConfigError`` with every problem found.
+    public static func parse(_ text: String, source: String = "config.toml", baseDirectory: String = ".",
+                             environment: [String: String]) throws(ConfigError) -> Configuration {
+        var loader = ConfigLoader(text: text, baseDirectory: baseDirectory, environment: environment)
+        let result = loader.load(source: source)
+        guard let configuration = result, !loader.problems.contains(where: { $0.severity == .error }) else {
+            throw ConfigError(problems: loader.problems)
+        }
+        return configuration
+    }
+
+    /// The configuration without a file: one app, no path, credentials from `WECOM_APP_CORP_ID`,
+    /// `WECOM_APP_TOKEN` and `WECOM_APP_AES_KEY`, and a single `echo` route.
+    /// - Parameter environment: the process environment.
+    /// - Returns: the configuration (source `environment`).
+    /// - Throws: ``ConfigError`` naming the first missing variable or a malformed credential (never a value).
+    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigError) -> Configuration {
+        let credentials: AppCredentials
+        do {
+            credentials = try AppCredentials.fromEnvironment(environment)
+            _ = try credentials.makeCrypt()
+        } catch {
+            throw ConfigError("no configuration file and no usable environment: \(error.description)")
+        }
+        let app = AppConfiguration(name: "default", path: nil, credentials: credentials,
+                                   routes: [Route(index: 0, action: .echo)])
+        return Configuration(source: "environment", apps: [app])
+    }
+
+    /// The configuration the server should run: `explicitPath` (from `--config`) if given, else
+    /// `$WECOM_FCGI_CONFIG` if set, else ``defaultPath``; when none was asked for explicitly and the
+    /// default file does not exist, ``fromEnvironment(_:)``.
+    /// - Parameters:
+    ///   - explicitPath: the `--config` value, if any.
+    ///   - environment: the process environment.
+    /// - Returns: the validated configuration.
+    /// - Throws: ``ConfigError`` as ``load(path:environment:)`` or ``fromEnvironment(_:)``.
+    public static func resolve(explicitPath: String?, environment: [String: String]) throws(ConfigError) -> Configuration {
+        if let path = explicitPath ?? environment[pathVariable].flatMap({ $0.isEmpty ? nil : $0 }) {
+            return try load(path: path, environment: environment)
+        }
+        if FileManager.default.fileExists(atPath: defaultPath) {
+            return try load(path: defaultPath, environment: environment)
+        }
+        return try fromEnvironment(environment)
+    }
+}

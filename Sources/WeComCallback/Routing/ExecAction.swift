@@ -1,0 +1,106 @@
+import Foundation
+
+/// The `exec` action: run an external program for the message.
+///
+/// The program gets the message JSON on stdin and this environment: the server's environment
+/// without any secret (`WECOM_APP_CORP_ID`, `WECOM_APP_TOKEN`, `WECOM_APP_AES_KEY` and every variable
+/// named by a `*_env` key), plus `WECOM_APP` (app name), `WECOM_MSG_TYPE`, `WECOM_EVENT`,
+/// `WECOM_FROM_USER`, `WECOM_AGENT_ID` and `WECOM_MSG_ID` (empty when the message has none).
+///
+/// Its stdout decides the reply: empty (or only whitespace) → no reply; a JSON object → that reply
+/// object (``ParsedReply`` JSON contract, e.g. `{"MsgType":"text","Content":"…"}`); anything else → a text reply of stdout with trailing line
+/// breaks removed. A non-zero exit, passing `timeout_ms`, more than 64 KiB on stdout, or an invalid
+/// JSON reply object is a failure: the process group is killed, `on_error` is replied if set (else no
+/// reply) and one log line says why. stderr is drained and discarded; its first line is logged at debug.
+public struct ExecAction: Sendable, Equatable {
+    /// `command`: argv, no shell; `command[0]` is looked up in `PATH` when it has no `/`.
+    public var command: [String]
+    /// The absolute path `command[0]` resolved to at load time.
+    public var executable: String
+    /// `timeout_ms`: the deadline in milliseconds (default 4000).
+    public var timeoutMS: Int
+    /// `on_error`: the text replied when the program fails, if any.
+    public var onError: MessageTemplate?
+    /// The stdout cap in bytes (64 KiB).
+    public var maxOutputBytes: Int
+    /// The environment programs start from (secrets already removed).
+    public var baseEnvironment: [String: String]
+
+    /// The default `timeout_ms`.
+    public static let defaultTimeoutMS = 4000
+    /// The stdout cap: 64 KiB.
+    public static let defaultMaxOutputBytes = 65536
+
+    /// Creates the action.
+    /// - Parameters:
+    ///   - command: argv as configured.
+    ///   - executable: the resolved path of `command[0]`.
+    ///   - timeoutMS: the deadline in milliseconds.
+    ///   - onError: the failure reply template, if any.
+    ///   - maxOutputBytes: the stdout cap in bytes.
+    ///   - baseEnvironment: the environment to start from (secrets removed by the caller).
+    public init(command: [String], executable: String, timeoutMS: Int = defaultTimeoutMS, onError: MessageTemplate? = nil,
+                maxOutputBytes: Int = defaultMaxOutputBytes, baseEnvironment: [String: String] = [:]) {
+        self.command = command
+        self.executable = executable
+        self.timeoutMS = timeoutMS
+        self.onError = onError
+        self.maxOutputBytes = maxOutputBytes
+        self.baseEnvironment = baseEnvironment
+    }
+
+    /// The environment for one message.
+    /// - Parameters:
+    ///   - message: the message.
+    ///   - appName: the app's configured name.
+    /// - Returns: ``baseEnvironment`` plus the `WECOM_*` variables.
+    func environment(for message: InboundMessage, appName: String) -> [String: String] {
+        var env = baseEnvironment
+        env["WECOM_APP"] = appName
+        env["WECOM_MSG_TYPE"] = message.msgType
+        env["WECOM_EVENT"] = message.event ?? ""
+        env["WECOM_FROM_USER"] = message.fromUserName
+        env["WECOM_AGENT_ID"] = message.agentID.map(String.init) ?? ""
+        env["WECOM_MSG_ID"] = message.msgID ?? ""
+        return env
+    }
+
+    /// Runs the program for a message and interprets its output.
+    /// - Parameters:
+    ///   - message: the message.
+    ///   - json: the message's JSON form (the program's stdin).
+    ///   - appName: the app's configured name.
+    /// - Returns: the reply, no reply, or a failure with the `on_error` fallback; plus stderr's first line.
+    func perform(message: InboundMessage, json: [UInt8], appName: String) -> (result: ActionResult, stderr: String) {
+        let runner = ExecRunner(executable: executable, arguments: command, timeoutMS: timeoutMS, maxOutputBytes: maxOutputBytes)
+        let outcome = runner.run(input: json, environment: environment(for: message, appName: appName))
+        let fallback = onError.map { PassiveReply.text($0.render(message.fields)) }
+        if let failure = outcome.failure {
+            return (.failed(reason: "exec \(command[0]): \(failure)", fallback: fallback), outcome.stderrFirstLine)
+        }
+        return (Self.interpret(outcome.stdout, command: command[0], fallback: fallback), outcome.stderrFirstLine)
+    }
+
+    /// Turns a successful program's stdout into a result (see the type's documentation).
+    static func interpret(_ stdout: [UInt8], command: String, fallback: PassiveReply?) -> ActionResult {
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0a || $0 == 0x0d }
+        guard let first = stdout.firstIndex(where: { !isSpace($0) }) else { return .noReply }
+        if stdout[first] == UInt8(ascii: "{"),
+           (try? JSONSerialization.jsonObject(with: Data(stdout))) is [String: Any]
+        {
+            do {
+                switch try ParsedReply(json: stdout) {
+                case .passive(let reply):
+                    return .reply(reply)
+                case .activeOnly(let reply):
+                    return .failed(reason: "exec \(command): reply type \(reply.msgType) can only be sent through the API", fallback: fallback)
+                }
+            } catch {
+                return .failed(reason: "exec \(command): \(error)", fallback: fallback)
+            }
+        }
+        var end = stdout.endIndex
+        while end > stdout.startIndex, stdout[end - 1] == 0x0a || stdout[end - 1] == 0x0d { end -= 1 }
+        return .reply(.text(String(decoding: stdout[..<end], as: UTF8.self)))
+    }
+}

@@ -1,0 +1,263 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs one external program with a deadline and an output cap, and kills its whole process group
+/// when anything goes wrong.
+///
+/// The program is started with `posix_spawn` in a new process group (`POSIX_SPAWN_SETPGROUP`), with
+/// `SIGPIPE` reset to its default action and an empty signal mask. Its stdin, stdout and stderr are
+/// UNIX stream socket pairs created with `SOCK_CLOEXEC` (atomic close-on-exec without `pipe2`, which
+/// Swift's Glibc does not export; and writing to a program that exits early gives `EPIPE`, never a
+/// `SIGPIPE` in the server). One `poll(2)` loop on the calling thread feeds stdin and drains stdout and stderr
+/// at the same time, so a program that writes megabytes before reading cannot deadlock. No lock is
+/// held while waiting. On timeout, on too much output, or on a non-zero exit, `kill(-pgid, SIGKILL)`
+/// ends the program and every descendant that stayed in its group.
+struct ExecRunner: Sendable {
+    /// How the program ended.
+    enum Termination: Sendable, Equatable {
+        /// `exit(status)`.
+        case exited(Int32)
+        /// Killed by a signal.
+        case signaled(Int32)
+    }
+
+    /// Why a run failed.
+    enum Failure: Sendable, Equatable, CustomStringConvertible {
+        /// The program could not be started (`errno`).
+        case spawnFailed(Int32)
+        /// The deadline passed (milliseconds).
+        case timedOut(Int)
+        /// More than this many bytes on stdout.
+        case outputTooLarge(Int)
+        /// The program ended with this non-zero status or signal.
+        case abnormalExit(Termination)
+        /// A socket pair could not be created or polled (`errno`).
+        case io(Int32)
+
+        var description: String {
+            switch self {
+            case .spawnFailed(let e): return "could not start the program: \(ExecRunner.errorText(e))"
+            case .timedOut(let ms): return "timed out after \(ms) ms, process group killed"
+            case .outputTooLarge(let n): return "wrote more than \(n) bytes, process group killed"
+            case .abnormalExit(.exited(let s)): return "exited with status \(s)"
+            case .abnormalExit(.signaled(let s)): return "killed by signal \(s)"
+            case .io(let e): return "I/O error: \(ExecRunner.errorText(e))"
+            }
+        }
+    }
+
+    /// The result of one run.
+    struct Outcome: Sendable, Equatable {
+        /// Everything the program wrote to stdout (at most the cap).
+        var stdout: [UInt8]
+        /// The first line of stderr (at most 512 bytes), for a debug log line.
+        var stderrFirstLine: String
+        /// `nil` when the program exited with status 0 in time.
+        var failure: Failure?
+    }
+
+    /// Absolute path of the program to execute (resolved at load time).
+    var executable: String
+    /// `argv`, `argv[0]` as written in the configuration.
+    var arguments: [String]
+    /// The deadline in milliseconds.
+    var timeoutMS: Int
+    /// The stdout cap in bytes.
+    var maxOutputBytes: Int
+
+    /// Runs the program once.
+    /// - Parameters:
+    ///   - input: bytes for its stdin (closed afterwards).
+    ///   - environment: its complete environment.
+    /// - Returns: what it wrote and how it ended.
+    func run(input: [UInt8], environment: [String: String]) -> Outcome {
+        let started = ContinuousClock.now
+        let deadline = started + .milliseconds(timeoutMS)
+
+        var inPair: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
+        #if canImport(Glibc)
+        let streamType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        #else
+        let streamType = SOCK_STREAM
+        #endif
+        guard socketpair(AF_UNIX, streamType, 0, &inPair) == 0 else { return Outcome(stdout: [], stderrFirstLine: "", failure: .io(errno)) }
+        guard socketpair(AF_UNIX, streamType, 0, &outPipe) == 0 else {
+            let e = errno
+            closeAll(inPair)
+            return Outcome(stdout: [], stderrFirstLine: "", failure: .io(e))
+        }
+        guard socketpair(AF_UNIX, streamType, 0, &errPipe) == 0 else {
+            let e = errno
+            closeAll(inPair + outPipe)
+            return Outcome(stdout: [], stderrFirstLine: "", failure: .io(e))
+        }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inPair[1], 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for p in argv { free(p) }
+            for p in envp { free(p) }
+        }
+        var pid: pid_t = 0
+        let spawnResult = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        closeAll([inPair[1], outPipe[1], errPipe[1]])
+        guard spawnResult == 0 else {
+            closeAll([inPair[0], outPipe[0], errPipe[0]])
+            return Outcome(stdout: [], stderrFirstLine: "", failure: .spawnFailed(spawnResult))
+        }
+
+        var stdinFD: Int32 = inPair[0], stdoutFD: Int32 = outPipe[0], stderrFD: Int32 = errPipe[0]
+        for fd in [stdinFD, stdoutFD, stderrFD] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        var written = 0
+        var stdout: [UInt8] = []
+        var stderrLine: [UInt8] = []
+        var stderrLineDone = false
+        var failure: Failure?
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        if input.isEmpty { close(stdinFD); stdinFD = -1 }
+
+        // Feed stdin and drain stdout/stderr until both outputs are at end of file.
+        loop: while stdoutFD >= 0 || stderrFD >= 0 {
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { failure = .timedOut(timeoutMS); break }
+            var fds: [pollfd] = []
+            if stdinFD >= 0 { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            if stdoutFD >= 0 { fds.append(pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)) }
+            if stderrFD >= 0 { fds.append(pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)) }
+            let ms = Int32(clamping: max(1, Self.milliseconds(remaining)))
+            let ready = poll(&fds, nfds_t(fds.count), ms)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                failure = .io(errno)
+                break
+            }
+            for entry in fds where entry.revents != 0 {
+                if entry.fd == stdinFD {
+                    let n = input.withUnsafeBytes { raw in
+                        send(stdinFD, raw.baseAddress.map { $0 + written }, input.count - written, Int32(MSG_NOSIGNAL))
+                    }
+                    if n > 0 { written += n }
+                    if (n < 0 && errno != EAGAIN && errno != EINTR) || written >= input.count {
+                        close(stdinFD)
+                        stdinFD = -1
+                    }
+                } else if entry.fd == stdoutFD {
+                    let n = read(stdoutFD, &buffer, buffer.count)
+                    if n > 0 {
+                        stdout.append(contentsOf: buffer[0..<n])
+                        if stdout.count > maxOutputBytes {
+                            stdout.removeLast(stdout.count - maxOutputBytes)
+                            failure = .outputTooLarge(maxOutputBytes)
+                            break loop
+                        }
+                    } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
+                        close(stdoutFD)
+                        stdoutFD = -1
+                    }
+                } else if entry.fd == stderrFD {
+                    let n = read(stderrFD, &buffer, buffer.count)
+                    if n > 0 {
+                        if !stderrLineDone {
+                            for byte in buffer[0..<n] {
+                                if byte == UInt8(ascii: "\n") || stderrLine.count >= 512 { stderrLineDone = true; break }
+                                stderrLine.append(byte)
+                            }
+                        }
+                    } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
+                        close(stderrFD)
+                        stderrFD = -1
+                    }
+                }
+            }
+        }
+        closeAll([stdinFD, stdoutFD, stderrFD].filter { $0 >= 0 })
+
+        // Outputs closed: wait for the exit within what is left of the deadline.
+        var status: Int32 = 0
+        var reaped = false
+        if failure == nil {
+            while true {
+                let r = waitpid(pid, &status, WNOHANG)
+                if r == pid { reaped = true; break }
+                if r < 0 && errno != EINTR { reaped = true; break }
+                if ContinuousClock.now >= deadline { failure = .timedOut(timeoutMS); break }
+                usleep(2000)
+            }
+        }
+        if reaped, failure == nil {
+            let termination = Self.termination(status)
+            if termination != .exited(0) {
+                failure = .abnormalExit(termination)
+                _ = kill(-pid, SIGKILL)  // descendants still in the group
+            }
+        }
+        if !reaped {
+            _ = kill(-pid, SIGKILL)
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+        return Outcome(stdout: stdout, stderrFirstLine: String(decoding: stderrLine, as: UTF8.self), failure: failure)
+    }
+
+    private func closeAll(_ fds: [Int32]) {
+        for fd in fds where fd >= 0 { close(fd) }
+    }
+
+    /// Decodes a `waitpid` status.
+    static func termination(_ status: Int32) -> Termination {
+        let signal = status & 0x7f
+        return signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000) + 1
+    }
+
+    static func errorText(_ code: Int32) -> String {
+        strerror(code).map { String(cString: $0) } ?? "errno \(code)"
+    }
+
+    /// Finds an executable: a name containing `/` is taken as is; otherwise each directory of `path`
+    /// (colon-separated) is tried in order.
+    /// - Parameters:
+    ///   - name: `command[0]`.
+    ///   - path: the `PATH` value to search.
+    /// - Returns: the path of an executable regular file, or `nil`.
+    static func resolve(_ name: String, path: String) -> String? {
+        if name.contains("/") { return isExecutableFile(name) ? name : nil }
+        for directory in path.split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + name
+            if isExecutableFile(candidate) { return candidate }
+        }
+        return nil
+    }
+
+    static func isExecutableFile(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
+        return access(path, X_OK) == 0
+    }
+}

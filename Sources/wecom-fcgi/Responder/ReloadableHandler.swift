@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+import Synchronization
+import WeComCallback
+
+/// The running configuration's `CallbackHandler`, swapped atomically on reload (SIGHUP).
+///
+/// Each request takes the current handler under a lock and runs without it, so a reload never waits
+/// for requests and requests in flight finish on the configuration they started with. A new
+/// configuration that does not validate is logged and the old one kept.
+final class ReloadableHandler: Responder {
+    private let current: Mutex<ConfiguredServer>
+    private let load: @Sendable () throws(ConfigError) -> Configuration
+    private let logger: Logger
+    private let handlers: Mutex<CallbackHandler>
+
+    /// - Parameters:
+    ///   - server: the configuration loaded at start-up, already built.
+    ///   - load: loads and validates the configuration anew (same path and environment as at start-up).
+    ///   - logger: request and reload logs.
+    init(server: ConfiguredServer, load: @escaping @Sendable () throws(ConfigError) -> Configuration, logger: Logger) {
+        self.current = Mutex(server)
+        self.handlers = Mutex(CallbackHandler(apps: server.apps, logger: logger))
+        self.load = load
+        self.logger = logger
+    }
+
+    func handle(_ request: CallbackRequest) -> CallbackResponse {
+        handlers.withLock { $0 }.handle(request)
+    }
+
+    /// Loads the configuration again and swaps it in; on any problem keeps the old one and reopens its
+    /// journals (the logrotate case). `max_body_bytes`, `log_level` and the socket need a restart.
+    func reload() {
+        do {
+            let configuration = try load()
+            let server = try configuration.makeServer(logger: logger)
+            let handler = CallbackHandler(apps: server.apps, logger: logger)
+            current.withLock { $0 = server }
+            handlers.withLock { $0 = handler }
+            for warning in configuration.warnings { logger.warning("config: \(warning)") }
+            logger.info("reloaded \(configuration.source): \(server.apps.count) app(s); journals reopened")
+        } catch {
+            for problem in error.problems { logger.error("config: \(problem)") }
+            logger.error("reload refused: keeping the running configuration")
+            let failures = current.withLock { $0 }.reopenJournals()
+            for failure in failures { logger.error("journal: \(failure)") }
+        }
+    }
+}
