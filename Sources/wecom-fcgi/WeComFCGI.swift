@@ -10,6 +10,9 @@ struct WeComFCGI: ParsableCommand {
             ServeCommand.self,
             CryptoCommand.self,
             CheckConfigCommand.self,
+            SignCommand.self,
+            SimulateCommand.self,
+            FixturesCommand.self,
             // Further subcommands go here, one file each under Commands/.
         ],
         defaultSubcommand: ServeCommand.self

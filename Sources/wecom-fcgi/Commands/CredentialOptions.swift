@@ -17,19 +17,41 @@ struct CredentialOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Fixed 16-byte random prefix as 32 hex digits, for reproducible output.", valueName: "hex"))
     var randomHex: String?
 
-    func value(_ flag: String?, _ variable: String, name: String) throws -> String {
+    func value(_ flag: String?, _ variable: String, name: String, fallback: String? = nil) throws -> String {
         if let flag { return flag }
         if let env = ProcessInfo.processInfo.environment[variable] { return env }
+        if let fallback { return fallback }
         throw ValidationError("missing \(name): pass --\(name) or set \(variable)")
+    }
+
+    /// Resolves the app's credentials: each one from its flag, else its `WECOM_APP_*` variable, else
+    /// `fallback` (e.g. the published sample set for `fixtures generate`).
+    ///
+    /// This is the one place where commands look credentials up; a `--config PATH` / `--app NAME`
+    /// source belongs here, between the flags and the environment.
+    /// - Parameters:
+    ///   - requireCorpID: when `false`, a missing corp id resolves to the empty string.
+    ///   - fallback: values used when neither a flag nor a variable gives one.
+    /// - Returns: the credentials (not yet validated: ``crypt(for:)`` does that).
+    /// - Throws: `ValidationError` naming the first missing credential (never a value).
+    func resolve(requireCorpID: Bool = true, fallback: AppCredentials? = nil) throws -> AppCredentials {
+        let token = try value(token, "WECOM_APP_TOKEN", name: "token", fallback: fallback?.token)
+        let key = try value(encodingAESKey, "WECOM_APP_AES_KEY", name: "encoding-aes-key", fallback: fallback?.encodingAESKey)
+        let corp = requireCorpID || fallback != nil
+            ? try value(corpID, "WECOM_APP_CORP_ID", name: "corp-id", fallback: fallback?.corpID)
+            : (corpID ?? ProcessInfo.processInfo.environment["WECOM_APP_CORP_ID"] ?? "")
+        return AppCredentials(corpID: corp, token: token, encodingAESKey: key)
     }
 
     /// Builds the crypto for these credentials.
     /// - Throws: `ValidationError` naming a missing or malformed credential (never its value).
     func crypt(requireCorpID: Bool = true) throws -> WXBizMsgCrypt {
-        let token = try value(token, "WECOM_APP_TOKEN", name: "token")
-        let key = try value(encodingAESKey, "WECOM_APP_AES_KEY", name: "encoding-aes-key")
-        let corp = requireCorpID ? try value(corpID, "WECOM_APP_CORP_ID", name: "corp-id")
-            : (corpID ?? ProcessInfo.processInfo.environment["WECOM_APP_CORP_ID"] ?? "")
+        try crypt(for: resolve(requireCorpID: requireCorpID))
+    }
+
+    /// Builds the crypto for resolved credentials, with the `--random-hex` prefix when given.
+    /// - Throws: `ValidationError` for a malformed credential or `--random-hex`.
+    func crypt(for credentials: AppCredentials) throws -> WXBizMsgCrypt {
         var random: any RandomSource = SystemRandom()
         if let randomHex {
             let bytes = try HexArgument.bytes(randomHex)
@@ -37,7 +59,7 @@ struct CredentialOptions: ParsableArguments {
             random = FixedRandom(bytes)
         }
         do {
-            return try WXBizMsgCrypt(token: token, encodingAESKey: key, receiveID: corp, random: random)
+            return try credentials.makeCrypt(random: random)
         } catch {
             throw ValidationError("invalid credential \(error.description)")
         }
