@@ -6,7 +6,10 @@ import Logging
 enum RT {
     static let corpID = "wwcorp"
     static let clock: @Sendable () -> Date = { Date(timeIntervalSince1970: 1_700_000_000) }
-    static let context = ProcessingContext(appName: "helpdesk", corpID: corpID, arrival: ContinuousClock.now, timestamp: "1700000000")
+    /// A request that arrives now (the reply budget counts from here).
+    static var context: ProcessingContext {
+        ProcessingContext(appName: "helpdesk", corpID: corpID, arrival: ContinuousClock.now, timestamp: "1700000000")
+    }
 
     /// A plaintext message: header plus `body` (raw XML elements).
     static func xml(_ msgType: String, _ body: String = "", from: String = "zhangsan", agentID: String? = "1000002",
@@ -31,9 +34,13 @@ enum RT {
         .reply(Array(reply.renderXML(toUser: to, fromUser: corpID, createTime: 1_700_000_000).utf8))
     }
 
-    static func processor(_ routes: [Route], agentID: Int64? = nil, journal: Journal? = nil) -> RoutingProcessor {
+    /// A processor without retry deduplication (each run is a new delivery), unless `deliveries` is given.
+    static func processor(_ routes: [Route], agentID: Int64? = nil, journal: Journal? = nil,
+                          deliveries: DeliveryCache = DeliveryCache(capacity: 0), replyBudget: TimeInterval = 4,
+                          activeSender: (any ActiveSending)? = nil) -> RoutingProcessor {
         RoutingProcessor(appName: "helpdesk", agentID: agentID, router: Router(routes: routes), journal: journal,
-                         logger: Logger(label: "test"), now: clock)
+                         logger: Logger(label: "test"), now: clock, deliveries: deliveries, replyBudget: replyBudget,
+                         activeSender: activeSender)
     }
 
     static func processor(toml: String, environment: [String: String] = [:]) throws -> RoutingProcessor {

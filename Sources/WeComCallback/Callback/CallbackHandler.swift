@@ -38,7 +38,7 @@ public final class CallbackHandler: Sendable {
     public func handle(_ request: CallbackRequest) -> CallbackResponse {
         let started = ContinuousClock.now
         var log = RequestLog(method: request.method, path: request.path)
-        let response = respond(to: request, log: &log)
+        let response = respond(to: request, arrival: started, log: &log)
         let ms = Double((ContinuousClock.now - started).components.attoseconds) / 1e15
             + Double((ContinuousClock.now - started).components.seconds) * 1000
         let level: Logger.Level = response.status == 200 ? .info : .notice
@@ -66,7 +66,7 @@ public final class CallbackHandler: Sendable {
         return apps.first { $0.path == nil || $0.path == normalised }
     }
 
-    func respond(to request: CallbackRequest, log: inout RequestLog) -> CallbackResponse {
+    func respond(to request: CallbackRequest, arrival: ContinuousClock.Instant, log: inout RequestLog) -> CallbackResponse {
         if request.bodyTooLarge {
             log.failure = "body over the size limit"
             return Self.error(413, "payload too large")
@@ -128,7 +128,7 @@ public final class CallbackHandler: Sendable {
             return Self.error(403, "forbidden")
         }
         let context = ProcessingContext(
-            appName: app.name, corpID: app.corpID, arrival: ContinuousClock.now, timestamp: timestamp)
+            appName: app.name, corpID: app.corpID, arrival: arrival, timestamp: timestamp)
         let outcome = app.processor.process(plaintext, context: context)
         log.summary = outcome.summary
         log.msgID = outcome.msgID

@@ -181,6 +181,27 @@ struct ConfigLoader {
                 error("server.max_body_bytes", "must be between 1024 and 67108864")
             }
         }
+        if let budget = integer(table, "reply_budget_ms", at: "server") {
+            if (100...ServerSettings.maxReplyBudgetMS).contains(budget) {
+                settings.replyBudgetMS = budget
+            } else {
+                error("server.reply_budget_ms", "must be between 100 and \(ServerSettings.maxReplyBudgetMS) (WeCom waits 5 s)")
+            }
+        }
+        if let entries = integer(table, "dedup_entries", at: "server") {
+            if (0...10_000_000).contains(entries) {
+                settings.dedupEntries = entries
+            } else {
+                error("server.dedup_entries", "must be between 0 (off) and 10000000")
+            }
+        }
+        if let ttl = integer(table, "dedup_ttl_s", at: "server") {
+            if (1...86_400).contains(ttl) {
+                settings.dedupTTLSeconds = ttl
+            } else {
+                error("server.dedup_ttl_s", "must be between 1 and 86400 seconds")
+            }
+        }
         if let level = string(table, "log_level", at: "server") {
             if let parsed = Logger.Level(rawValue: level), ConfigSchema.logLevels.contains(level) {
                 settings.logLevel = parsed

@@ -7,17 +7,35 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxBodyBytes: Int
     /// `log_level`: trace, debug, info (default), notice, warning or error.
     public var logLevel: Logger.Level
+    /// `reply_budget_ms`: how long a POST may wait for its action, in milliseconds from arrival
+    /// (default 4000, at most 4800: WeCom waits 5 s).
+    public var replyBudgetMS: Int
+    /// `dedup_entries`: how many recent deliveries are remembered to answer retries once (default 10000;
+    /// 0 turns deduplication off).
+    public var dedupEntries: Int
+    /// `dedup_ttl_s`: how long a delivery is remembered, in seconds (default 300).
+    public var dedupTTLSeconds: Int
 
     /// The default `max_body_bytes`.
     public static let defaultMaxBodyBytes = 65536
+    /// The default and the largest `reply_budget_ms`.
+    public static let defaultReplyBudgetMS = 4000, maxReplyBudgetMS = 4800
 
     /// Creates settings.
     /// - Parameters:
     ///   - maxBodyBytes: the request body limit in bytes.
     ///   - logLevel: the minimum level logged.
-    public init(maxBodyBytes: Int = defaultMaxBodyBytes, logLevel: Logger.Level = .info) {
+    ///   - replyBudgetMS: the reply budget in milliseconds.
+    ///   - dedupEntries: the retry cache's capacity.
+    ///   - dedupTTLSeconds: the retry cache's time to live in seconds.
+    public init(maxBodyBytes: Int = defaultMaxBodyBytes, logLevel: Logger.Level = .info,
+                replyBudgetMS: Int = defaultReplyBudgetMS, dedupEntries: Int = DeliveryCache.defaultCapacity,
+                dedupTTLSeconds: Int = DeliveryCache.defaultTTLSeconds) {
         self.maxBodyBytes = maxBodyBytes
         self.logLevel = logLevel
+        self.replyBudgetMS = replyBudgetMS
+        self.dedupEntries = dedupEntries
+        self.dedupTTLSeconds = dedupTTLSeconds
     }
 }
 

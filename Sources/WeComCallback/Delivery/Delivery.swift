@@ -26,6 +26,7 @@ public final class Delivery: @unchecked Sendable {
     public let route: Int?
     private let condition = NSCondition()
     private var state: State = .running  // guarded by `condition`
+    private var failureReason: String?  // guarded by `condition`
 
     init(route: Int?) { self.route = route }
 
@@ -36,16 +37,26 @@ public final class Delivery: @unchecked Sendable {
         return state
     }
 
+    /// Why the action failed without a reply, if it did (for the first arrival's log line).
+    public var failure: String? {
+        condition.lock()
+        defer { condition.unlock() }
+        return failureReason
+    }
+
     /// Records the action's result.
-    /// - Parameter reply: the passive reply, or `nil` for none.
+    /// - Parameters:
+    ///   - reply: the passive reply, or `nil` for none.
+    ///   - failure: why the action failed, when it failed without an `on_error` reply.
     /// - Returns: `true` when the result may still be answered passively; `false` when the delivery had
     ///   already missed its budget, so the caller must deliver it actively (or drop it).
     @discardableResult
-    public func finish(_ reply: PassiveReply?) -> Bool {
+    public func finish(_ reply: PassiveReply?, failure: String? = nil) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         guard case .running = state else { return false }
         state = .answered(reply)
+        failureReason = failure
         condition.broadcast()
         return true
     }

@@ -6,7 +6,8 @@ import Glibc
 
 /// An append-only JSON Lines file of every message an app accepted.
 ///
-/// Each line is `{"received_at":"<ISO-8601 UTC>","app":"<name>","route":<index or null>,"message":<message JSON>}`,
+/// Each line is `{"received_at":"<ISO-8601 UTC>","app":"<name>","route":<index or null>,"message":<message JSON>}`
+/// (with `"retry":true` before `"message"` for a retried delivery),
 /// written with one `write(2)` loop under a lock (one lock per journal, so concurrent requests never
 /// interleave lines) and `fsync(2)`ed before the reply is sent. The file is opened with `O_APPEND`,
 /// created with mode 0640 if missing. ``reopen()`` closes and reopens it (for SIGHUP after log rotation).
@@ -68,9 +69,10 @@ public final class Journal: Sendable {
     ///   - route: the index of the route that matched, or `nil`.
     ///   - messageJSON: the message's JSON form (one JSON object, no line break).
     ///   - receivedAt: when the message arrived.
+    ///   - retry: `true` for a retried delivery whose action did not run again (`"retry":true` in the line).
     /// - Throws: ``JournalError`` when the write or fsync failed (``failureCount`` is incremented).
-    public func append(app: String, route: Int?, messageJSON: [UInt8], receivedAt: Date) throws(JournalError) {
-        let line = Self.line(app: app, route: route, messageJSON: messageJSON, receivedAt: receivedAt)
+    public func append(app: String, route: Int?, messageJSON: [UInt8], receivedAt: Date, retry: Bool = false) throws(JournalError) {
+        let line = Self.line(app: app, route: route, messageJSON: messageJSON, receivedAt: receivedAt, retry: retry)
         let result: Result<Void, JournalError> = state.withLock { state in
             do throws(JournalError) {
                 if state.fd < 0 { state.fd = try Self.open(path) }
@@ -87,11 +89,13 @@ public final class Journal: Sendable {
     }
 
     /// The JSON line for one message (with its trailing `\n`).
-    static func line(app: String, route: Int?, messageJSON: [UInt8], receivedAt: Date) -> [UInt8] {
+    static func line(app: String, route: Int?, messageJSON: [UInt8], receivedAt: Date, retry: Bool = false) -> [UInt8] {
         let time = receivedAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         var out = Array("{\"received_at\":\"\(time)\",\"app\":".utf8)
         JSONText.writeString(app, to: &out)
-        out += Array(",\"route\":\(route.map(String.init) ?? "null"),\"message\":".utf8)
+        out += Array(",\"route\":\(route.map(String.init) ?? "null"),".utf8)
+        if retry { out += Array("\"retry\":true,".utf8) }
+        out += Array("\"message\":".utf8)
         out += messageJSON.isEmpty ? Array("null".utf8) : messageJSON
         out += Array("}\n".utf8)
         return out

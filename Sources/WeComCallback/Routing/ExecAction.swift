@@ -93,7 +93,7 @@ public struct ExecAction: Sendable, Equatable {
                 case .passive(let reply):
                     return .reply(reply)
                 case .activeOnly(let reply):
-                    return .failed(reason: "exec \(command): reply type \(reply.msgType) can only be sent through the API", fallback: fallback)
+                    return .activeOnly(reply, fallback: fallback)
                 }
             } catch {
                 return .failed(reason: "exec \(command): \(error)", fallback: fallback)

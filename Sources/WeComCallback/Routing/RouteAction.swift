@@ -71,6 +71,9 @@ enum ActionResult: Sendable, Equatable {
     case reply(PassiveReply)
     /// Answer with an empty body.
     case noReply
+    /// A reply only the active send API can deliver (markdown, textcard …); `fallback` is the
+    /// `on_error` reply for an app without active send.
+    case activeOnly(ActiveOnlyReply, fallback: PassiveReply?)
     /// The action failed: log `reason` once; send `fallback` (the `on_error` reply) if there is one.
     case failed(reason: String, fallback: PassiveReply?)
 }

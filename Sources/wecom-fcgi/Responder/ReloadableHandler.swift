@@ -34,7 +34,8 @@ final class ReloadableHandler: Responder {
     func reload() {
         do {
             let configuration = try load()
-            let server = try configuration.makeServer(logger: logger)
+            let deliveries = current.withLock { $0.deliveries }
+            let server = try configuration.makeServer(logger: logger, deliveries: deliveries)
             let handler = CallbackHandler(apps: server.apps, logger: logger)
             current.withLock { $0 = server }
             handlers.withLock { $0 = handler }

@@ -1,0 +1,150 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import WeComCallback
+
+/// Records what would go out through `message/send`.
+final class RecordingSender: ActiveSending {
+    let sent = Mutex<[ActiveMessage]>([])
+    func enqueue(_ message: ActiveMessage) -> Bool {
+        sent.withLock { $0.append(message) }
+        return true
+    }
+    var messages: [ActiveMessage] { sent.withLock { $0 } }
+}
+
+/// Retries answered once, the reply budget and the active-send fallback (issue 7, spec §6.3–§6.4).
+@Suite struct DeliveryTests {
+    /// An exec route whose program appends a line to `counter` each run, sleeps, then prints `text`.
+    func countingRoute(_ counter: URL, sleep: Double, text: String = "done", timeoutMS: Int = 5000) throws -> Route {
+        let script = "cat >/dev/null; echo run >> '\(counter.path)'; sleep \(sleep); printf '%s' '\(text)'"
+        let config = try Configuration.parse(
+            RT.header + "[[app.route]]\naction = \"exec\"\ncommand = [\"/bin/sh\", \"-c\", \"\(script.replacingOccurrences(of: "\"", with: "\\\""))\"]\ntimeout_ms = \(timeoutMS)\n",
+            environment: RT.secrets)
+        return try #require(config.apps.first?.routes.first)
+    }
+
+    func runs(_ counter: URL) -> Int {
+        ((try? String(contentsOf: counter, encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
+
+    @Test func retryOfAFinishedDeliveryGetsTheSameReplyWithoutRunningTheActionAgain() throws {
+        let dir = try RT.temporaryDirectory()
+        let counter = dir.appendingPathComponent("runs")
+        let p = RT.processor([try countingRoute(counter, sleep: 0)], deliveries: DeliveryCache())
+        let first = RT.run(p, RT.text("hi"))
+        let retry = p.process(RT.text("hi"), context: RT.context)
+        #expect(first == RT.expected(.text("done")))
+        #expect(retry.disposition == first)
+        #expect(retry.summary == "text (retry)")
+        #expect(runs(counter) == 1)
+    }
+
+    @Test func retryWhileTheFirstRunIsInProgressWaitsForIt() async throws {
+        let dir = try RT.temporaryDirectory()
+        let counter = dir.appendingPathComponent("runs")
+        let p = RT.processor([try countingRoute(counter, sleep: 0.6)], deliveries: DeliveryCache())
+        async let first = Task.detached { RT.run(p, RT.text("hi")) }.value
+        try await Task.sleep(for: .milliseconds(200))
+        let retry = RT.run(p, RT.text("hi"))
+        #expect(retry == RT.expected(.text("done")))
+        #expect(await first == RT.expected(.text("done")))
+        #expect(runs(counter) == 1)
+    }
+
+    @Test func aMissedBudgetAnswersEmptyAndDeliversTheResultOnceByActiveSend() async throws {
+        let dir = try RT.temporaryDirectory()
+        let counter = dir.appendingPathComponent("runs")
+        let sender = RecordingSender()
+        let p = RT.processor([try countingRoute(counter, sleep: 1.0)], deliveries: DeliveryCache(),
+                             replyBudget: 0.3, activeSender: sender)
+        let started = ContinuousClock.now
+        #expect(RT.run(p, RT.text("hi")) == .noReply)
+        #expect(ContinuousClock.now - started < .milliseconds(900))
+        #expect(RT.run(p, RT.text("hi")) == .noReply)  // a retry during the run: also empty
+        try await Task.sleep(for: .milliseconds(1200))
+        #expect(RT.run(p, RT.text("hi")) == .noReply)  // a retry after the run: still empty
+        #expect(sender.messages == [ActiveMessage(toUser: "zhangsan", agentID: 1000002, content: .reply(.text("done")))])
+        #expect(runs(counter) == 1)
+    }
+
+    @Test func aLateResultWithoutActiveSendIsDropped() async throws {
+        let dir = try RT.temporaryDirectory()
+        let counter = dir.appendingPathComponent("runs")
+        let p = RT.processor([try countingRoute(counter, sleep: 0.5)], deliveries: DeliveryCache(), replyBudget: 0.1)
+        #expect(RT.run(p, RT.text("hi")) == .noReply)
+        try await Task.sleep(for: .milliseconds(800))
+        #expect(RT.run(p, RT.text("hi")) == .noReply)
+        #expect(runs(counter) == 1)
+    }
+
+    @Test func distinctEventsInTheSameSecondAreEachHandled() throws {
+        let dir = try RT.temporaryDirectory()
+        let counter = dir.appendingPathComponent("runs")
+        let p = RT.processor([try countingRoute(counter, sleep: 0)], deliveries: DeliveryCache())
+        let a = RT.event("change_contact", "<ChangeType>delete_user</ChangeType><UserID>a</UserID>", from: "sys")
+        let b = RT.event("change_contact", "<ChangeType>delete_user</ChangeType><UserID>b</UserID>", from: "sys")
+        _ = RT.run(p, a)
+        _ = RT.run(p, b)
+        _ = RT.run(p, a)  // a retry of a
+        #expect(runs(counter) == 2)
+    }
+
+    @Test func keysUseMsgIdElseTheSHA256OfThePlaintext() {
+        #expect(DeliveryCache.key(app: "x", msgID: "42", plaintext: [1]) == "x\u{0}42")
+        #expect(DeliveryCache.key(app: "x", msgID: nil, plaintext: Array("abc".utf8))
+                == "x\u{0}sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(DeliveryCache.key(app: "y", msgID: "42", plaintext: [1]) != DeliveryCache.key(app: "x", msgID: "42", plaintext: [1]))
+    }
+
+    @Test func theCacheIsBoundedAndForgetsAfterItsTTL() {
+        let cache = DeliveryCache(capacity: 3, ttl: 10)
+        let t0 = Date(timeIntervalSince1970: 1000)
+        for k in ["a", "b", "c", "d"] { _ = cache.claim(k, route: nil, now: t0) }
+        #expect(cache.count == 3)
+        guard case .first = cache.claim("a", route: nil, now: t0) else { Issue.record("a should be forgotten"); return }
+        guard case .retry = cache.claim("d", route: nil, now: t0.addingTimeInterval(9)) else { Issue.record("d is remembered"); return }
+        guard case .first = cache.claim("d", route: nil, now: t0.addingTimeInterval(11)) else { Issue.record("d expired"); return }
+    }
+
+    @Test func zeroCapacityTurnsDeduplicationOff() {
+        let cache = DeliveryCache(capacity: 0)
+        guard case .first = cache.claim("a", route: nil), case .first = cache.claim("a", route: nil) else {
+            Issue.record("dedup should be off")
+            return
+        }
+    }
+
+    @Test func textOverThePassiveLimitGoesWholeByActiveSend() throws {
+        let long = String(repeating: "中", count: 1000)  // 3000 bytes
+        let route = Route(index: 0, action: .text(try MessageTemplate(long)))
+        let sender = RecordingSender()
+        #expect(RT.run(RT.processor([route], activeSender: sender), RT.text("x")) == .noReply)
+        #expect(sender.messages.map(\.content) == [.reply(.text(long))])
+        // Without active send the passive reply is cut at a character boundary.
+        guard case .reply(let xml) = RT.run(RT.processor([route]), RT.text("x")) else { Issue.record("no reply"); return }
+        #expect(String(decoding: xml, as: UTF8.self).contains(String(repeating: "中", count: 682) + "]]>"))
+    }
+
+    @Test func sendAPIOnlyRepliesOfAProgramGoByActiveSend() throws {
+        let route = Route(index: 0, action: .exec(try ExecAction(
+            command: ["/bin/sh", "-c", #"cat >/dev/null; echo '{"MsgType":"markdown","Content":"**hi**"}'"#],
+            executable: "/bin/sh", timeoutMS: 3000, onError: nil)))
+        let sender = RecordingSender()
+        #expect(RT.run(RT.processor([route], activeSender: sender), RT.text("x")) == .noReply)
+        guard case .activeOnly(let reply)? = sender.messages.first?.content else { Issue.record("not sent"); return }
+        #expect(reply.msgType == "markdown")
+    }
+
+    @Test func journalMarksRetries() throws {
+        let dir = try RT.temporaryDirectory()
+        let journal = try Journal(path: dir.appendingPathComponent("j.jsonl").path)
+        let p = RT.processor([Route(index: 0, action: .echo)], journal: journal, deliveries: DeliveryCache())
+        _ = RT.run(p, RT.text("hi"))
+        _ = RT.run(p, RT.text("hi"))
+        let lines = try String(contentsOf: dir.appendingPathComponent("j.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(!lines[0].contains("\"retry\":true"))
+        #expect(lines[1].contains("\"route\":0,\"retry\":true,\"message\":"))
+    }
+}
