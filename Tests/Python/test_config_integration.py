@@ -174,13 +174,13 @@ def test_sighup_reloads_the_configuration_and_keeps_it_when_invalid(config_stack
     config.write_text(config.read_text().replace('text = "sales got: {{Content}}"', 'text = "reloaded: {{Content}}"'))
     config_stack.responder.signal(signal.SIGHUP)
     wait_until(lambda: "reloaded" in config_stack.responder.log(), what="the reload")
-    assert fields(deliver(config_stack, "/wecom/sales", B, text(B, "a"))[1])["Content"] == "reloaded: a"
+    assert fields(deliver(config_stack, "/wecom/sales", B, text(B, "a", msg_id="201"))[1])["Content"] == "reloaded: a"
     # A broken file is refused and the running configuration kept.
     config.write_text(config.read_text() + "\n[[app.route]]\nactoin = 'echo'\n")
     config_stack.responder.signal(signal.SIGHUP)
     wait_until(lambda: "reload refused" in config_stack.responder.log(), what="the refused reload")
     assert "did you mean" in config_stack.responder.log()
-    assert fields(deliver(config_stack, "/wecom/sales", B, text(B, "b"))[1])["Content"] == "reloaded: b"
+    assert fields(deliver(config_stack, "/wecom/sales", B, text(B, "b", msg_id="202"))[1])["Content"] == "reloaded: b"
 
 
 def test_sighup_reopens_a_rotated_journal(config_stack):
