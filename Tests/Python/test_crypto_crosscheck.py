@@ -5,7 +5,7 @@ import re
 import pytest
 from wechatpy.enterprise.crypto import WeChatCrypto
 
-from helpers import credential_set, run_cli
+from helpers import VECTORS, credential_set, run_cli
 
 CREDS = credential_set("B")
 ENV = {
@@ -64,3 +64,23 @@ def test_tampered_signature_fails_with_sdk_code():
                      input_bytes=encrypt, env=ENV, check=False)
     assert result.returncode == 1
     assert b"-40001" in result.stderr
+
+
+def test_credentials_can_come_from_a_config_file_app(tmp_path):
+    a = credential_set("A")
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[[app]]\nname = "one"\npath = "/one"\ncorp_id = "{a["receive_id"]}"\ntoken = "{a["token"]}"\n'
+        f'encoding_aes_key = "{a["encoding_aes_key"]}"\n[[app.route]]\naction = "echo"\n'
+        f'[[app]]\nname = "two"\npath = "/two"\ncorp_id = "{CREDS["receive_id"]}"\ntoken = "{CREDS["token"]}"\n'
+        f'encoding_aes_key = "{CREDS["encoding_aes_key"]}"\n[[app.route]]\naction = "echo"\n')
+    get = next(v for v in VECTORS["published"] if v["id"] == "official-py-A-get")
+    q = get["request"]["query"]
+    args = ["crypto", "verify-url", "--config", str(config), "--msg-signature", q["msg_signature"],
+            "--timestamp", q["timestamp"], "--nonce", q["nonce"], "--echostr", q["echostr"]]
+    clean_env = {"WECOM_APP_TOKEN": "", "WECOM_APP_AES_KEY": "", "WECOM_APP_CORP_ID": ""}
+    assert run_cli(args + ["--app", "one"], env=clean_env).stdout == get["plaintext"].encode()
+    wrong = run_cli(args + ["--app", "two"], env=clean_env, check=False)
+    assert wrong.returncode == 1 and b"-40001" in wrong.stderr
+    ambiguous = run_cli(args, env=clean_env, check=False)
+    assert ambiguous.returncode != 0 and b"choose one with --app" in ambiguous.stderr

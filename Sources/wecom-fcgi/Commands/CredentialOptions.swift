@@ -2,9 +2,16 @@ import ArgumentParser
 import Foundation
 import WeComCallback
 
-/// `--token`, `--encoding-aes-key`, `--corp-id`, falling back to the original framework's
-/// environment variables `WECOM_APP_TOKEN`, `WECOM_APP_AES_KEY`, `WECOM_APP_CORP_ID`.
+/// `--token`, `--encoding-aes-key`, `--corp-id`, then `--config PATH` with `--app NAME`, falling back
+/// to the original framework's environment variables `WECOM_APP_TOKEN`, `WECOM_APP_AES_KEY`,
+/// `WECOM_APP_CORP_ID`.
 struct CredentialOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Take the credentials from this configuration file (with --app).", valueName: "path"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("The app of --config whose credentials to use (default: the only app).", valueName: "name"))
+    var app: String?
+
     @Option(help: ArgumentHelp("The app's Token (default: $WECOM_APP_TOKEN).", valueName: "token"))
     var token: String?
 
@@ -24,23 +31,48 @@ struct CredentialOptions: ParsableArguments {
         throw ValidationError("missing \(name): pass --\(name) or set \(variable)")
     }
 
-    /// Resolves the app's credentials: each one from its flag, else its `WECOM_APP_*` variable, else
-    /// `fallback` (e.g. the published sample set for `fixtures generate`).
-    ///
-    /// This is the one place where commands look credentials up; a `--config PATH` / `--app NAME`
-    /// source belongs here, between the flags and the environment.
+    /// Resolves the app's credentials: each one from its flag, else from the `--config` file's app
+    /// (`--app NAME`, or the file's only app), else its `WECOM_APP_*` variable, else `fallback` (e.g. the
+    /// published sample set for `fixtures generate`). The one place where commands look credentials up.
     /// - Parameters:
     ///   - requireCorpID: when `false`, a missing corp id resolves to the empty string.
     ///   - fallback: values used when neither a flag nor a variable gives one.
     /// - Returns: the credentials (not yet validated: ``crypt(for:)`` does that).
     /// - Throws: `ValidationError` naming the first missing credential (never a value).
     func resolve(requireCorpID: Bool = true, fallback: AppCredentials? = nil) throws -> AppCredentials {
-        let token = try value(token, "WECOM_APP_TOKEN", name: "token", fallback: fallback?.token)
-        let key = try value(encodingAESKey, "WECOM_APP_AES_KEY", name: "encoding-aes-key", fallback: fallback?.encodingAESKey)
+        let configured = try configuredApp()
+        let token = try value(token ?? configured?.token, "WECOM_APP_TOKEN", name: "token", fallback: fallback?.token)
+        let key = try value(encodingAESKey ?? configured?.encodingAESKey, "WECOM_APP_AES_KEY", name: "encoding-aes-key",
+                            fallback: fallback?.encodingAESKey)
         let corp = requireCorpID || fallback != nil
-            ? try value(corpID, "WECOM_APP_CORP_ID", name: "corp-id", fallback: fallback?.corpID)
-            : (corpID ?? ProcessInfo.processInfo.environment["WECOM_APP_CORP_ID"] ?? "")
+            ? try value(corpID ?? configured?.corpID, "WECOM_APP_CORP_ID", name: "corp-id", fallback: fallback?.corpID)
+            : (corpID ?? configured?.corpID ?? ProcessInfo.processInfo.environment["WECOM_APP_CORP_ID"] ?? "")
         return AppCredentials(corpID: corp, token: token, encodingAESKey: key)
+    }
+
+    /// The credentials of `--app` (or the only app) in `--config`, if a file was given.
+    /// - Throws: `ValidationError` when the file does not validate or has no such app.
+    func configuredApp() throws -> AppCredentials? {
+        guard let config else {
+            if app != nil { throw ValidationError("--app needs --config") }
+            return nil
+        }
+        let loaded: Configuration
+        do {
+            loaded = try Configuration.load(path: config, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError(error.problems.map { "\(config): \($0)" }.joined(separator: "\n"))
+        }
+        if let app {
+            guard let found = loaded.apps.first(where: { $0.name == app }) else {
+                throw ValidationError("no app named \(app) in \(config) (apps: \(loaded.apps.map(\.name).joined(separator: ", ")))")
+            }
+            return found.credentials
+        }
+        guard loaded.apps.count == 1, let only = loaded.apps.first else {
+            throw ValidationError("\(config) has \(loaded.apps.count) apps: choose one with --app")
+        }
+        return only.credentials
     }
 
     /// Builds the crypto for these credentials.
