@@ -23,26 +23,58 @@ public final class CallbackHandler: Sendable {
     public let apps: [CallbackApp]
     let logger: Logger
     let now: @Sendable () -> Date
+    /// Where request counts, latencies and crypto failures are recorded.
+    public let metrics: ServiceMetrics?
+    /// The Prometheus endpoint, when configured.
+    public let status: StatusEndpoint?
+
+    /// `[server] status_path`: Prometheus text for the addresses in `status_allow` only.
+    public struct StatusEndpoint: Sendable, Equatable {
+        /// The request path (`DOCUMENT_URI`) that serves the metrics, e.g. `/wecom-fcgi/metrics`.
+        public var path: String
+        /// `REMOTE_ADDR` values allowed to read it; everyone else gets 403.
+        public var allow: Set<String>
+
+        public init(path: String, allow: Set<String> = ["127.0.0.1", "::1"]) {
+            self.path = CallbackApp.normalise(path)
+            self.allow = allow
+        }
+    }
 
     /// - Parameters:
     ///   - apps: the apps to serve (at least one).
     ///   - logger: where the one-line-per-request log goes.
     ///   - now: wall clock, for reply timestamps when the request's is unusable (tests inject it).
-    public init(apps: [CallbackApp], logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    ///   - metrics: where to count requests (none by default).
+    ///   - status: the metrics endpoint, if any (needs `metrics`).
+    public init(apps: [CallbackApp], logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
+                metrics: ServiceMetrics? = nil, status: StatusEndpoint? = nil) {
         self.apps = apps
         self.logger = logger
         self.now = now
+        self.metrics = metrics
+        self.status = status
     }
 
     /// Answers one request; never throws, never traps.
     public func handle(_ request: CallbackRequest) -> CallbackResponse {
         let started = ContinuousClock.now
+        if let status, let metrics, CallbackApp.normalise(request.path) == status.path {
+            guard let address = request.remoteAddress, status.allow.contains(address) else {
+                logger.notice("\(request.method) \(request.path) 403 status endpoint refused for \(request.remoteAddress ?? "-")")
+                return Self.error(403, "forbidden")
+            }
+            return CallbackResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
+        }
         var log = RequestLog(method: request.method, path: request.path)
         let response = respond(to: request, arrival: started, log: &log)
-        let ms = Double((ContinuousClock.now - started).components.attoseconds) / 1e15
-            + Double((ContinuousClock.now - started).components.seconds) * 1000
-        let level: Logger.Level = response.status == 200 ? .info : .notice
-        logger.log(level: log.failure == nil ? level : .error,
+        let elapsed = ContinuousClock.now - started
+        metrics?.request(app: log.app ?? "-", status: response.status, duration: elapsed)
+        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        // info for a normal answer; notice for a refused request (4xx); error when an authenticated
+        // message could not be handled (200 with an empty body).
+        let level: Logger.Level = log.failure == nil ? .info : (response.status == 200 ? .error : .notice)
+        logger.log(level: level,
                    "\(log.method) \(log.path) \(response.status) app=\(log.app ?? "-") msg=\(log.summary) msgid=\(log.msgID ?? "-") \(String(format: "%.2f", ms))ms\(log.failure.map { " error=\"\($0)\"" } ?? "")")
         return response
     }
@@ -110,6 +142,7 @@ public final class CallbackHandler: Sendable {
                 return CallbackResponse(status: 200, contentType: "text/plain; charset=utf-8", body: plaintext)
             } catch {
                 log.failure = error.description
+                countCryptoFailure(error, app: app.name)
                 return Self.error(403, "forbidden")
             }
         }
@@ -124,6 +157,7 @@ public final class CallbackHandler: Sendable {
                 msgSignature: signature, timestamp: timestamp, nonce: nonce, envelope: request.body)
         } catch {
             log.failure = error.description
+            countCryptoFailure(error, app: app.name)
             if case .envelopeParseFailed = error { return Self.error(400, "bad request") }
             return Self.error(403, "forbidden")
         }
@@ -151,6 +185,16 @@ public final class CallbackHandler: Sendable {
                 log.failure = "reply encryption failed: \(error.description)"
                 return CallbackResponse(status: 200, body: [])
             }
+        }
+    }
+
+    private func countCryptoFailure(_ error: WXBizMsgCryptError, app: String) {
+        guard let metrics else { return }
+        switch error {
+        case .signatureMismatch: metrics.cryptoFailure(app: app, .signature)
+        case .receiveIDMismatch: metrics.cryptoFailure(app: app, .receiveid)
+        case .envelopeParseFailed: metrics.cryptoFailure(app: app, .envelope)
+        default: metrics.cryptoFailure(app: app, .decrypt)
         }
     }
 }

@@ -202,6 +202,16 @@ struct ConfigLoader {
                 error("server.dedup_ttl_s", "must be between 1 and 86400 seconds")
             }
         }
+        if let path = string(table, "status_path", at: "server") {
+            if path.hasPrefix("/") && !path.contains("?") {
+                settings.statusPath = path
+            } else {
+                error("server.status_path", "must be a path starting with / (e.g. \"/wecom-fcgi/metrics\")")
+            }
+        }
+        if let allow = stringArray(table, "status_allow", at: "server") {
+            settings.statusAllow = allow
+        }
         if let level = string(table, "log_level", at: "server") {
             if let parsed = Logger.Level(rawValue: level), ConfigSchema.logLevels.contains(level) {
                 settings.logLevel = parsed

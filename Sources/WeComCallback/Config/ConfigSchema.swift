@@ -2,7 +2,7 @@
 /// did-you-mean suggestion by edit distance).
 enum ConfigSchema {
     static let topLevel = ["server", "app"]
-    static let server = ["max_body_bytes", "log_level", "reply_budget_ms", "dedup_entries", "dedup_ttl_s"]
+    static let server = ["max_body_bytes", "log_level", "reply_budget_ms", "dedup_entries", "dedup_ttl_s", "status_path", "status_allow"]
     static let secrets = ["corp_id", "token", "encoding_aes_key"]
     static let app = ["name", "path"] + secrets.flatMap { [$0, $0 + "_env", $0 + "_file"] } + ["agent_id", "journal", "route"]
     static let conditions = ["msg_type", "event", "event_key", "event_key_regex", "change_type", "content_regex", "from_user", "agent_id"]

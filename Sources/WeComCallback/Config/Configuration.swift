@@ -15,6 +15,11 @@ public struct ServerSettings: Sendable, Equatable {
     public var dedupEntries: Int
     /// `dedup_ttl_s`: how long a delivery is remembered, in seconds (default 300).
     public var dedupTTLSeconds: Int
+    /// `status_path`: where Prometheus metrics are served (off when `nil`).
+    public var statusPath: String?
+    /// `status_allow`: the client addresses (`REMOTE_ADDR`) that may read `status_path`
+    /// (default loopback: `127.0.0.1`, `::1`).
+    public var statusAllow: [String] = ["127.0.0.1", "::1"]
 
     /// The default `max_body_bytes`.
     public static let defaultMaxBodyBytes = 65536
