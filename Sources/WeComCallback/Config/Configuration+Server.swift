@@ -1,8 +1,11 @@
+import Dispatch
 import Foundation
 import Logging
+import Synchronization
 
 /// What the transport needs to serve a configuration: settings, the apps for ``CallbackHandler``,
-/// and the open journals (for ``reopenJournals()`` on SIGHUP).
+/// the open journals (for ``reopenJournals()`` on SIGHUP) and the active senders (for
+/// ``shutdownActiveSenders(timeout:)`` and their counters).
 public struct ConfiguredServer: Sendable {
     /// `[server]`.
     public var settings: ServerSettings
@@ -10,6 +13,35 @@ public struct ConfiguredServer: Sendable {
     public var apps: [CallbackApp]
     /// The journals opened for the apps that have one.
     public var journals: [Journal]
+    /// The active senders of the apps that have a `corp_secret`, by app name.
+    public var activeSenders: [String: ActiveSender]
+
+    /// Creates the value.
+    /// - Parameters:
+    ///   - settings: `[server]`.
+    ///   - apps: the apps in file order.
+    ///   - journals: the open journals.
+    ///   - activeSenders: the active senders by app name.
+    public init(settings: ServerSettings, apps: [CallbackApp], journals: [Journal], activeSenders: [String: ActiveSender] = [:]) {
+        self.settings = settings
+        self.apps = apps
+        self.journals = journals
+        self.activeSenders = activeSenders
+    }
+
+    /// Shuts every active sender down, letting each drain its queue for up to `timeout` (in
+    /// parallel, so the whole call takes at most about `timeout`).
+    /// - Parameter timeout: the longest wait.
+    /// - Returns: the names of the apps whose queue was not drained in time (sorted).
+    @discardableResult
+    public func shutdownActiveSenders(timeout: Duration) -> [String] {
+        let late = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: activeSenders.count) { i in
+            let (name, sender) = activeSenders[activeSenders.index(activeSenders.startIndex, offsetBy: i)]
+            if !sender.shutdown(timeout: timeout) { late.withLock { $0.append(name) } }
+        }
+        return late.withLock { $0.sorted() }
+    }
 
     /// Reopens every journal (after log rotation).
     /// - Returns: the errors of the journals that could not be reopened (they retry on the next append).
@@ -23,8 +55,9 @@ public struct ConfiguredServer: Sendable {
 }
 
 extension Configuration {
-    /// Opens the journals and builds the apps. The only step with side effects (journal files are
-    /// created if missing).
+    /// Opens the journals and builds the apps, with an ``ActiveSender`` for each app that has a
+    /// `corp_secret` (its thread starts with its first message). The only step with side effects
+    /// (journal files are created if missing).
     /// - Parameters:
     ///   - logger: given to each ``RoutingProcessor`` (exec failures, journal failures).
     ///   - now: the wall clock for reply `CreateTime` and journal `received_at`.
@@ -34,6 +67,7 @@ extension Configuration {
         var problems: [ConfigProblem] = []
         var apps: [CallbackApp] = []
         var journals: [Journal] = []
+        var senders: [String: ActiveSender] = [:]
         for (i, app) in self.apps.enumerated() {
             var journal: Journal?
             if let path = app.journalPath {
@@ -52,11 +86,15 @@ extension Configuration {
                 problems.append(ConfigProblem(.error, "app[\(i)].encoding_aes_key", "not a valid EncodingAESKey (\(error.reason))"))
                 continue
             }
+            let sender = app.activeSend.map {
+                ActiveSender(appName: app.name, corpID: app.credentials.corpID, settings: $0, logger: logger)
+            }
+            senders[app.name] = sender
             let processor = RoutingProcessor(appName: app.name, agentID: app.agentID, router: Router(routes: app.routes),
-                                             journal: journal, logger: logger, now: now)
+                                             journal: journal, logger: logger, now: now, activeSender: sender)
             apps.append(CallbackApp(name: app.name, path: app.path, crypt: crypt, corpID: app.credentials.corpID, processor: processor))
         }
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
-        return ConfiguredServer(settings: server, apps: apps, journals: journals)
+        return ConfiguredServer(settings: server, apps: apps, journals: journals, activeSenders: senders)
     }
 }

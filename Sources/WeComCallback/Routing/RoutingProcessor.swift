@@ -29,6 +29,8 @@ public struct RoutingProcessor: MessageProcessor {
     public var logger: Logger
     /// The wall clock for `CreateTime` and `received_at`.
     public var now: @Sendable () -> Date
+    /// Delivery through `message/send`, when the app has a `corp_secret`.
+    public var activeSender: (any ActiveSending)?
 
     /// Creates the processor.
     /// - Parameters:
@@ -38,14 +40,16 @@ public struct RoutingProcessor: MessageProcessor {
     ///   - journal: the open journal, if configured.
     ///   - logger: for action failures.
     ///   - now: wall clock (tests inject a fixed one).
+    ///   - activeSender: the app's active sender, if it has a `corp_secret`.
     public init(appName: String, agentID: Int64? = nil, router: Router, journal: Journal? = nil, logger: Logger,
-                now: @escaping @Sendable () -> Date = Date.init) {
+                now: @escaping @Sendable () -> Date = Date.init, activeSender: (any ActiveSending)? = nil) {
         self.appName = appName
         self.agentID = agentID
         self.router = router
         self.journal = journal
         self.logger = logger
         self.now = now
+        self.activeSender = activeSender
     }
 
     /// Handles one decrypted plaintext (see the type's documentation).
