@@ -215,7 +215,7 @@ extension ActiveSender {
         func waitForWorker(timeout: Duration) -> Bool {
             let started = state.withLock { $0.workerStarted && !$0.workerDone }
             guard started else { return true }
-            guard finished.wait(timeout: .now() + timeout.seconds + 0.5) == .success else { return false }
+            guard finished.wait(timeout: .now() + timeout.seconds) == .success else { return false }
             finished.signal()  // for any other waiter
             return true
         }
