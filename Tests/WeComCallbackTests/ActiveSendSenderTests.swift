@@ -285,3 +285,18 @@ import Testing
         #expect(WeComAPIClient.redacted(url) == "https://qyapi.weixin.qq.com/cgi-bin/gettoken?…")
     }
 }
+
+extension ActiveSendSenderTests {
+    @Test func unreachableAPIIsRetriedThenFails() throws {
+        let server = try Self.server()
+        server.stop()  // nothing listens on the port any more
+        let log = LogRecorder()
+        let (sender, tokens) = AS.sender(server, logger: log.logger(), timeout: .seconds(2))
+        sender.enqueue(AS.text("hi"))
+        #expect(sender.shutdown(timeout: .seconds(20)))
+        #expect(sender.counts.failed == 1)
+        #expect(tokens.fetchCount == 4)
+        #expect(log.all.filter { $0.contains("network error") }.count == 4)  // 3 retries + the final error
+        Self.expectNoSecrets(log)
+    }
+}

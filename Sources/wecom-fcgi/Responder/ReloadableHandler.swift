@@ -29,6 +29,21 @@ final class ReloadableHandler: Responder {
         handlers.withLock { $0 }.handle(request)
     }
 
+    /// Lets the running configuration's active senders drain (at exit); logs the apps that did not
+    /// finish in time. A replaced configuration's senders drain by themselves when released.
+    /// - Parameter timeout: the longest wait.
+    func shutdownActiveSenders(timeout: Duration) {
+        let server = current.withLock { $0 }
+        guard !server.activeSenders.isEmpty else { return }
+        for app in server.shutdownActiveSenders(timeout: timeout) {
+            logger.warning("active send app=\(app): queue not drained at exit")
+        }
+        for (app, sender) in server.activeSenders.sorted(by: { $0.key < $1.key }) {
+            let counts = sender.counts
+            logger.info("active send app=\(app) sent=\(counts.sent) failed=\(counts.failed) dropped=\(counts.dropped)")
+        }
+    }
+
     /// Loads the configuration again and swaps it in; on any problem keeps the old one and reopens its
     /// journals (the logrotate case). `max_body_bytes`, `log_level` and the socket need a restart.
     func reload() {
