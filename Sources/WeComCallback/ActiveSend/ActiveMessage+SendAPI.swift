@@ -18,11 +18,13 @@ extension ActiveMessage {
     ///
     /// Each body is `{"agentid":…,"msgtype":"<t>","<t>":{…},"touser":…,"enable_duplicate_check":1,
     /// "duplicate_check_interval":…}` (compact JSON, sorted keys, slashes unescaped), with `<t>`:
-    /// - text: `{"content"}`; image, voice, file: `{"media_id"}`;
+    /// - text: `{"content"}`; image, voice: `{"media_id"}`;
     ///   video: `{"media_id","title","description"}` (absent ones omitted);
     ///   news: `{"articles":[{"title","description","url","picurl"}]}` (absent ones omitted);
     /// - an ``ActiveOnlyReply``: its JSON object without `MsgType`, top-level keys renamed by
-    ///   ``activeOnlyKeyNames`` (`Content` → `content` …); for `template_card` the `TemplateCard`
+    ///   ``activeOnlyKeyNames`` (markdown `Content` → `{"content"}`, file `MediaId` →
+    ///   `{"media_id"}`, textcard `Title`/`Description`/`Url`/`BtnTxt` → lower case, mpnews
+    ///   `Articles` → `articles` with the items unchanged); for `template_card` the `TemplateCard`
     ///   object is passed through unchanged (it already uses the API's snake_case keys).
     /// - Parameter duplicateCheckInterval: seconds for `duplicate_check_interval` with
     ///   `enable_duplicate_check` 1, or `nil` to send neither key.
