@@ -29,15 +29,18 @@ public final class CallbackHandler: Sendable {
     public let status: StatusEndpoint?
 
     /// `[server] status_path`: Prometheus text for the addresses in `status_allow` only.
-    public struct StatusEndpoint: Sendable, Equatable {
+    public struct StatusEndpoint: Sendable {
         /// The request path (`DOCUMENT_URI`) that serves the metrics, e.g. `/wecom-fcgi/metrics`.
         public var path: String
         /// `REMOTE_ADDR` values allowed to read it; everyone else gets 403.
         public var allow: Set<String>
+        /// Called before each render to bring sampled values (queue counts) up to date.
+        public var refresh: (@Sendable () -> Void)?
 
-        public init(path: String, allow: Set<String> = ["127.0.0.1", "::1"]) {
+        public init(path: String, allow: Set<String> = ["127.0.0.1", "::1"], refresh: (@Sendable () -> Void)? = nil) {
             self.path = CallbackApp.normalise(path)
             self.allow = allow
+            self.refresh = refresh
         }
     }
 
@@ -64,6 +67,7 @@ public final class CallbackHandler: Sendable {
                 logger.notice("\(request.method) \(request.path) 403 status endpoint refused for \(request.remoteAddress ?? "-")")
                 return Self.error(403, "forbidden")
             }
+            status.refresh?()
             return CallbackResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
         }
         var log = RequestLog(method: request.method, path: request.path)

@@ -226,7 +226,7 @@ struct ConfigLoader {
     func secretVariableNames(_ apps: [[String: ConfigValue]]) -> Set<String> {
         var names = Set(ConfigSchema.fallbackVariables.values)
         for app in apps {
-            for secret in ConfigSchema.secrets {
+            for secret in ConfigSchema.secrets + ConfigSchema.optionalSecrets {
                 if case .string(let name)? = app[secret + "_env"] { names.insert(name) }
             }
         }
@@ -276,6 +276,8 @@ struct ConfigLoader {
             }
         }
 
+        let activeSend = loadActiveSend(table, at: path)
+
         var agentID: Int64?
         if let id = integer(table, "agent_id", at: path) {
             if id < 0 { error("\(path).agent_id", "must not be negative") } else { agentID = Int64(id) }
@@ -304,7 +306,31 @@ struct ConfigLoader {
 
         guard problems[before...].allSatisfy({ $0.severity == .warning }), let name, let credentials else { return nil }
         return AppConfiguration(name: name, path: appPath, credentials: credentials, agentID: agentID,
-                                journalPath: journal, routes: routes)
+                                journalPath: journal, routes: routes, activeSend: activeSend)
+    }
+
+    /// `corp_secret` (optional, any of its three sources) and `api_base` (only with it).
+    mutating func loadActiveSend(_ table: [String: ConfigValue], at path: String) -> ActiveSendSettings? {
+        let given = ["corp_secret", "corp_secret_env", "corp_secret_file"].first { table[$0] != nil }
+        let secret = given == nil ? nil : self.secret("corp_secret", in: table, at: path, oneApp: false)
+        if let secret, secret.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }) {
+            error("\(path).\(given ?? "corp_secret")", "must not contain spaces or control characters")
+            return nil
+        }
+        var apiBase = WeComAPIClient.defaultAPIBase
+        if let base = string(table, "api_base", at: path) {
+            if let problem = ActiveSendSettings.problem(apiBase: base) {
+                error("\(path).api_base", problem)
+            } else {
+                apiBase = base
+                if given == nil {
+                    warning("\(path).api_base", "has no effect without corp_secret, corp_secret_env or corp_secret_file")
+                } else if ActiveSendSettings.isCleartextRemote(apiBase: base) {
+                    warning("\(path).api_base", "plain http to a remote host sends the Secret and tokens unencrypted")
+                }
+            }
+        }
+        return secret.map { ActiveSendSettings(corpSecret: $0, apiBase: apiBase) }
     }
 
     /// Resolves one secret from `key`, `key_env` or `key_file` (first line, trimmed), or in a one-app

@@ -4,7 +4,10 @@ enum ConfigSchema {
     static let topLevel = ["server", "app"]
     static let server = ["max_body_bytes", "log_level", "reply_budget_ms", "dedup_entries", "dedup_ttl_s", "status_path", "status_allow"]
     static let secrets = ["corp_id", "token", "encoding_aes_key"]
-    static let app = ["name", "path"] + secrets.flatMap { [$0, $0 + "_env", $0 + "_file"] } + ["agent_id", "journal", "route"]
+    /// Secrets an app may leave out (active send is off without `corp_secret`).
+    static let optionalSecrets = ["corp_secret"]
+    static let app = ["name", "path"] + (secrets + optionalSecrets).flatMap { [$0, $0 + "_env", $0 + "_file"] }
+        + ["api_base", "agent_id", "journal", "route"]
     static let conditions = ["msg_type", "event", "event_key", "event_key_regex", "change_type", "content_regex", "from_user", "agent_id"]
     /// The keys each action uses besides `action`.
     static let actionKeys: [String: [String]] = [

@@ -1,8 +1,11 @@
+import Dispatch
 import Foundation
 import Logging
+import Synchronization
 
 /// What the transport needs to serve a configuration: settings, the apps for ``CallbackHandler``,
-/// and the open journals (for ``reopenJournals()`` on SIGHUP).
+/// the open journals (for ``reopenJournals()`` on SIGHUP) and the active senders (for
+/// ``shutdownActiveSenders(timeout:)`` and their counters).
 public struct ConfiguredServer: Sendable {
     /// `[server]`.
     public var settings: ServerSettings
@@ -10,9 +13,57 @@ public struct ConfiguredServer: Sendable {
     public var apps: [CallbackApp]
     /// The journals opened for the apps that have one.
     public var journals: [Journal]
-    /// The retry cache every app shares (pass it to the next ``Configuration/makeServer(logger:now:deliveries:)``
-    /// on reload so that retries stay answered once).
-    public var deliveries: DeliveryCache
+    /// The active senders of the apps that have a `corp_secret`, by app name.
+    public var activeSenders: [String: ActiveSender]
+    /// What outlives a configuration: the retry cache and the metrics (pass it to the next
+    /// ``Configuration/makeServer(logger:now:runtime:)`` on reload).
+    public var runtime: ServerRuntime
+
+    /// Creates the value.
+    /// - Parameters:
+    ///   - settings: `[server]`.
+    ///   - apps: the apps in file order.
+    ///   - journals: the open journals.
+    ///   - activeSenders: the active senders by app name.
+    ///   - runtime: the process-lifetime state.
+    public init(settings: ServerSettings, apps: [CallbackApp], journals: [Journal], activeSenders: [String: ActiveSender] = [:],
+                runtime: ServerRuntime) {
+        self.settings = settings
+        self.apps = apps
+        self.journals = journals
+        self.activeSenders = activeSenders
+        self.runtime = runtime
+    }
+
+    /// The handler for these apps, counting into the runtime's metrics, with the status endpoint when
+    /// `[server] status_path` is set.
+    /// - Parameter logger: where the request lines go.
+    public func makeHandler(logger: Logger) -> CallbackHandler {
+        let senders = activeSenders, metrics = runtime.metrics
+        let status = settings.statusPath.map {
+            CallbackHandler.StatusEndpoint(path: $0, allow: Set(settings.statusAllow)) {
+                for (app, sender) in senders {
+                    let counts = sender.counts
+                    metrics.activeSend(app: app, sent: counts.sent, failed: counts.failed, dropped: counts.dropped)
+                }
+            }
+        }
+        return CallbackHandler(apps: apps, logger: logger, metrics: runtime.metrics, status: status)
+    }
+
+    /// Shuts every active sender down, letting each drain its queue for up to `timeout` (in
+    /// parallel, so the whole call takes at most about `timeout`).
+    /// - Parameter timeout: the longest wait.
+    /// - Returns: the names of the apps whose queue was not drained in time (sorted).
+    @discardableResult
+    public func shutdownActiveSenders(timeout: Duration) -> [String] {
+        let late = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: activeSenders.count) { i in
+            let (name, sender) = activeSenders[activeSenders.index(activeSenders.startIndex, offsetBy: i)]
+            if !sender.shutdown(timeout: timeout) { late.withLock { $0.append(name) } }
+        }
+        return late.withLock { $0.sorted() }
+    }
 
     /// Reopens every journal (after log rotation).
     /// - Returns: the errors of the journals that could not be reopened (they retry on the next append).
@@ -26,20 +77,24 @@ public struct ConfiguredServer: Sendable {
 }
 
 extension Configuration {
-    /// Opens the journals and builds the apps. The only step with side effects (journal files are
-    /// created if missing).
+    /// Opens the journals and builds the apps, with an ``ActiveSender`` for each app that has a
+    /// `corp_secret` (its thread starts with its first message). The only step with side effects
+    /// (journal files are created if missing).
     /// - Parameters:
     ///   - logger: given to each ``RoutingProcessor`` (exec failures, journal failures).
     ///   - now: the wall clock for reply `CreateTime` and journal `received_at`.
-    ///   - deliveries: the retry cache to keep using (on reload); a new one sized by `[server]` when `nil`.
+    ///   - runtime: the retry cache and metrics to keep using (on reload); new ones sized by `[server]`
+    ///     when `nil`.
     /// - Returns: the apps and journals.
     /// - Throws: ``ConfigError`` naming each journal that cannot be opened or credential that fails.
     public func makeServer(logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
-                           deliveries: DeliveryCache? = nil) throws(ConfigError) -> ConfiguredServer {
-        let deliveries = deliveries ?? DeliveryCache(capacity: server.dedupEntries, ttl: TimeInterval(server.dedupTTLSeconds))
+                           runtime: ServerRuntime? = nil) throws(ConfigError) -> ConfiguredServer {
+        let runtime = runtime ?? ServerRuntime(
+            deliveries: DeliveryCache(capacity: server.dedupEntries, ttl: TimeInterval(server.dedupTTLSeconds)))
         var problems: [ConfigProblem] = []
         var apps: [CallbackApp] = []
         var journals: [Journal] = []
+        var senders: [String: ActiveSender] = [:]
         for (i, app) in self.apps.enumerated() {
             var journal: Journal?
             if let path = app.journalPath {
@@ -58,12 +113,30 @@ extension Configuration {
                 problems.append(ConfigProblem(.error, "app[\(i)].encoding_aes_key", "not a valid EncodingAESKey (\(error.reason))"))
                 continue
             }
+            let sender = app.activeSend.map {
+                ActiveSender(appName: app.name, corpID: app.credentials.corpID, settings: $0, logger: logger)
+            }
+            senders[app.name] = sender
             let processor = RoutingProcessor(appName: app.name, agentID: app.agentID, router: Router(routes: app.routes),
-                                             journal: journal, logger: logger, now: now, deliveries: deliveries,
-                                             replyBudget: TimeInterval(server.replyBudgetMS) / 1000)
+                                             journal: journal, logger: logger, now: now, deliveries: runtime.deliveries,
+                                             replyBudget: TimeInterval(server.replyBudgetMS) / 1000, activeSender: sender,
+                                             metrics: runtime.metrics)
             apps.append(CallbackApp(name: app.name, path: app.path, crypt: crypt, corpID: app.credentials.corpID, processor: processor))
         }
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
-        return ConfiguredServer(settings: server, apps: apps, journals: journals, deliveries: deliveries)
+        return ConfiguredServer(settings: server, apps: apps, journals: journals, activeSenders: senders, runtime: runtime)
+    }
+}
+
+/// What lives as long as the process, across configuration reloads.
+public struct ServerRuntime: Sendable {
+    /// Retried deliveries answered once, for every app.
+    public var deliveries: DeliveryCache
+    /// The counters behind `[server] status_path`.
+    public var metrics: ServiceMetrics
+
+    public init(deliveries: DeliveryCache = DeliveryCache(), metrics: ServiceMetrics = ServiceMetrics()) {
+        self.deliveries = deliveries
+        self.metrics = metrics
     }
 }

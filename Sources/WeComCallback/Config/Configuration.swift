@@ -58,6 +58,8 @@ public struct AppConfiguration: Sendable, CustomStringConvertible {
     public var journalPath: String?
     /// `[[app.route]]` in order.
     public var routes: [Route]
+    /// `corp_secret` and `api_base`: when set, the app gets an ``ActiveSender``.
+    public var activeSend: ActiveSendSettings?
 
     /// Creates an app configuration.
     /// - Parameters:
@@ -67,19 +69,22 @@ public struct AppConfiguration: Sendable, CustomStringConvertible {
     ///   - agentID: the expected AgentID, if any.
     ///   - journalPath: the journal file, if any.
     ///   - routes: the routes in order.
+    ///   - activeSend: the Secret and API root for active send, if any.
     public init(name: String, path: String?, credentials: AppCredentials, agentID: Int64? = nil,
-                journalPath: String? = nil, routes: [Route]) {
+                journalPath: String? = nil, routes: [Route], activeSend: ActiveSendSettings? = nil) {
         self.name = name
         self.path = path
         self.credentials = credentials
         self.agentID = agentID
         self.journalPath = journalPath
         self.routes = routes
+        self.activeSend = activeSend
     }
 
-    /// Name, path, agent id, journal and route count; no secret.
+    /// Name, path, agent id, journal, route count and active-send API root; no secret.
     public var description: String {
         "app \(name) path=\(path ?? "*") agent_id=\(agentID.map(String.init) ?? "-") journal=\(journalPath ?? "-") routes=\(routes.count)"
+            + " active_send=\(activeSend?.apiBase ?? "-")"
     }
 }
 

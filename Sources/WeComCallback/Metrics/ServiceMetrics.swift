@@ -78,15 +78,15 @@ public final class ServiceMetrics: Sendable {
         registry.makeCounter(descriptor: Self.counter("journal_write_failures", "Journal appends that failed (the reply was still sent)."), labels: [("app", app)]).increment()
     }
 
-    /// The outcome of one active-send attempt sequence: `sent`, `failed` (gave up) or `dropped` (queue full
-    /// or no sender).
-    public enum ActiveSendResult: String, Sendable {
-        case sent, failed, dropped
-    }
-
-    /// `wecom_active_send_total{app,result}`.
-    public func activeSend(app: String, _ result: ActiveSendResult) {
-        registry.makeCounter(descriptor: Self.counter("active_send", "Messages delivered through message/send, by result."), labels: [("app", app), ("result", result.rawValue)]).increment()
+    /// `wecom_active_send_messages{app,result}`: the active sender's running counts of messages sent,
+    /// failed (gave up after retries) and dropped (queue full or not sendable); set before each render.
+    public func activeSend(app: String, sent: Int, failed: Int, dropped: Int) {
+        for (result, value) in [("sent", sent), ("failed", failed), ("dropped", dropped)] {
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(namespace: "wecom", metricName: "active_send", unitName: "messages",
+                                                 helpText: "Messages handed to message/send, by result (running count)."),
+                labels: [("app", app), ("result", result)]).set(to: Double(value))
+        }
     }
 
     /// Every metric in the Prometheus text exposition format (version 0.0.4), UTF-8.

@@ -71,14 +71,29 @@ public struct ExecAction: Sendable, Equatable {
     ///   - json: the message's JSON form (the program's stdin).
     ///   - appName: the app's configured name.
     /// - Returns: the reply, no reply, or a failure with the `on_error` fallback; plus stderr's first line.
-    func perform(message: InboundMessage, json: [UInt8], appName: String) -> (result: ActionResult, stderr: String) {
+    func perform(message: InboundMessage, json: [UInt8], appName: String, metrics: ServiceMetrics? = nil)
+        -> (result: ActionResult, stderr: String)
+    {
         let runner = ExecRunner(executable: executable, arguments: command, timeoutMS: timeoutMS, maxOutputBytes: maxOutputBytes)
         let outcome = runner.run(input: json, environment: environment(for: message, appName: appName))
         let fallback = onError.map { PassiveReply.text($0.render(message.fields)) }
         if let failure = outcome.failure {
+            metrics?.execFailure(app: appName, Self.metricsKind(failure))
             return (.failed(reason: "exec \(command[0]): \(failure)", fallback: fallback), outcome.stderrFirstLine)
         }
-        return (Self.interpret(outcome.stdout, command: command[0], fallback: fallback), outcome.stderrFirstLine)
+        let result = Self.interpret(outcome.stdout, command: command[0], fallback: fallback)
+        if case .failed = result { metrics?.execFailure(app: appName, .reply) }
+        return (result, outcome.stderrFirstLine)
+    }
+
+    /// The metrics label of a runner failure.
+    static func metricsKind(_ failure: ExecRunner.Failure) -> ServiceMetrics.ExecFailure {
+        switch failure {
+        case .spawnFailed: return .spawn
+        case .timedOut: return .timeout
+        case .outputTooLarge: return .output
+        case .abnormalExit, .io: return .exit
+        }
     }
 
     /// Turns a successful program's stdout into a result (see the type's documentation).

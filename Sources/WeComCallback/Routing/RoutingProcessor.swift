@@ -50,6 +50,8 @@ public struct RoutingProcessor: MessageProcessor {
     /// Delivery through `message/send` for late replies and what a passive reply cannot carry; `nil`
     /// when the app has no `corp_secret`.
     public var activeSender: (any ActiveSending)?
+    /// Where dedup hits, budget misses, exec and journal failures are counted, if anywhere.
+    public var metrics: ServiceMetrics?
 
     /// Creates the processor.
     /// - Parameters:
@@ -62,9 +64,11 @@ public struct RoutingProcessor: MessageProcessor {
     ///   - deliveries: the process-wide retry cache (a private one by default).
     ///   - replyBudget: seconds a request may wait for an exec action (default 4).
     ///   - activeSender: the app's active sender, if it has a `corp_secret`.
+    ///   - metrics: the process's counters, if any.
     public init(appName: String, agentID: Int64? = nil, router: Router, journal: Journal? = nil, logger: Logger,
                 now: @escaping @Sendable () -> Date = Date.init, deliveries: DeliveryCache = DeliveryCache(),
-                replyBudget: TimeInterval = defaultReplyBudget, activeSender: (any ActiveSending)? = nil) {
+                replyBudget: TimeInterval = defaultReplyBudget, activeSender: (any ActiveSending)? = nil,
+                metrics: ServiceMetrics? = nil) {
         self.appName = appName
         self.agentID = agentID
         self.router = router
@@ -74,6 +78,7 @@ public struct RoutingProcessor: MessageProcessor {
         self.deliveries = deliveries
         self.replyBudget = replyBudget
         self.activeSender = activeSender
+        self.metrics = metrics
     }
 
     /// Handles one decrypted plaintext (see the type's documentation).
@@ -104,6 +109,7 @@ public struct RoutingProcessor: MessageProcessor {
 
         switch deliveries.claim(key, route: route?.index) {
         case .retry(let delivery):
+            metrics?.dedupHit(app: appName)
             record(json, route: delivery.route, retry: true)
             if case .answered(let reply?) = delivery.wait(until: deadline) {
                 return outcome(.reply(render(reply, to: message, corpID: context.corpID)), retry: true)
@@ -132,6 +138,7 @@ public struct RoutingProcessor: MessageProcessor {
             case .answered(nil):
                 return outcome(delivery.failure.map { .failed($0) } ?? .noReply)
             case .missedBudget, .running:
+                metrics?.budgetMiss(app: appName)
                 logger.warning("reply budget missed app=\(appName) route=\(route.index) msg=\(summary) msgid=\(message.msgID ?? "-"); answered empty, \(activeSender == nil ? "the late result will be dropped (no corp_secret)" : "the result goes by active send")")
                 return outcome(.noReply)
             }
@@ -171,7 +178,7 @@ public struct RoutingProcessor: MessageProcessor {
         case .echo:
             result = PassiveReply.echo(for: message).map(ActionResult.reply) ?? .noReply
         case .exec(let exec):
-            let (execResult, stderr) = exec.perform(message: message, json: json, appName: appName)
+            let (execResult, stderr) = exec.perform(message: message, json: json, appName: appName, metrics: metrics)
             if !stderr.isEmpty { logger.debug("exec stderr app=\(appName) route=\(route.index): \(stderr)") }
             result = execResult
         default:
@@ -220,6 +227,7 @@ public struct RoutingProcessor: MessageProcessor {
         do {
             try journal.append(app: appName, route: route, messageJSON: json, receivedAt: now(), retry: retry)
         } catch {
+            metrics?.journalFailure(app: appName)
             logger.error("journal write failed app=\(appName) error=\"\(error)\" failures=\(journal.failureCount)")
         }
     }

@@ -135,6 +135,7 @@ struct ServeCommand: ParsableCommand {
         let server = try FastCGIServer(socket: socket, configuration: serverConfiguration, logger: logger)
         let summary = "mode=\(mode) socket=\(socket.displayName)\(socketDetails) threads=\(serverConfiguration.threads)"
         logger.info("wecom-fcgi serving: \(summary) max_body_bytes=\(serverConfiguration.maxBodyBytes) pid=\(getpid())")
+        defer { handler.shutdownActiveSenders(timeout: .seconds(5)) }
         try server.run(responder: responder, onReload: { handler.reload() })
     }
 

@@ -20,7 +20,7 @@ final class ReloadableHandler: Responder {
     ///   - logger: request and reload logs.
     init(server: ConfiguredServer, load: @escaping @Sendable () throws(ConfigError) -> Configuration, logger: Logger) {
         self.current = Mutex(server)
-        self.handlers = Mutex(CallbackHandler(apps: server.apps, logger: logger))
+        self.handlers = Mutex(server.makeHandler(logger: logger))
         self.load = load
         self.logger = logger
     }
@@ -29,14 +29,29 @@ final class ReloadableHandler: Responder {
         handlers.withLock { $0 }.handle(request)
     }
 
+    /// Lets the running configuration's active senders drain (at exit); logs the apps that did not
+    /// finish in time. A replaced configuration's senders drain by themselves when released.
+    /// - Parameter timeout: the longest wait.
+    func shutdownActiveSenders(timeout: Duration) {
+        let server = current.withLock { $0 }
+        guard !server.activeSenders.isEmpty else { return }
+        for app in server.shutdownActiveSenders(timeout: timeout) {
+            logger.warning("active send app=\(app): queue not drained at exit")
+        }
+        for (app, sender) in server.activeSenders.sorted(by: { $0.key < $1.key }) {
+            let counts = sender.counts
+            logger.info("active send app=\(app) sent=\(counts.sent) failed=\(counts.failed) dropped=\(counts.dropped)")
+        }
+    }
+
     /// Loads the configuration again and swaps it in; on any problem keeps the old one and reopens its
     /// journals (the logrotate case). `max_body_bytes`, `log_level` and the socket need a restart.
     func reload() {
         do {
             let configuration = try load()
-            let deliveries = current.withLock { $0.deliveries }
-            let server = try configuration.makeServer(logger: logger, deliveries: deliveries)
-            let handler = CallbackHandler(apps: server.apps, logger: logger)
+            let runtime = current.withLock { $0.runtime }
+            let server = try configuration.makeServer(logger: logger, runtime: runtime)
+            let handler = server.makeHandler(logger: logger)
             current.withLock { $0 = server }
             handlers.withLock { $0 = handler }
             for warning in configuration.warnings { logger.warning("config: \(warning)") }

@@ -1,0 +1,240 @@
+import Dispatch
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Synchronization
+
+/// The two WeCom server API calls active send needs, over `URLSession`, as blocking calls for the
+/// sender's own thread (never call them on a request thread).
+///
+/// - `GET {apiBase}/cgi-bin/gettoken?corpid=…&corpsecret=…` → ``AccessToken``
+/// - `POST {apiBase}/cgi-bin/message/send?access_token=…` with a JSON body → ``SendResponse``
+///
+/// Errors and ``redacted(_:)`` URLs never contain the secret or the token.
+public final class WeComAPIClient: Sendable {
+    /// The API root, e.g. `https://qyapi.weixin.qq.com`, without a trailing slash.
+    public let apiBase: String
+    /// The limit for one whole request (connect, send, receive).
+    public let timeout: Duration
+    private let session: URLSession
+
+    /// WeCom's API root.
+    public static let defaultAPIBase = "https://qyapi.weixin.qq.com"
+    /// The default per-request timeout.
+    public static let defaultTimeout: Duration = .seconds(5)
+
+    /// A fresh access token (`gettoken`).
+    public struct AccessToken: Sendable, Equatable {
+        /// `access_token`.
+        public var value: String
+        /// `expires_in`, in seconds (7200 normally).
+        public var expiresIn: Int
+
+        /// Creates the value.
+        /// - Parameters:
+        ///   - value: the token.
+        ///   - expiresIn: its lifetime in seconds.
+        public init(value: String, expiresIn: Int) {
+            self.value = value
+            self.expiresIn = expiresIn
+        }
+    }
+
+    /// The interesting fields of a successful (`errcode` 0) `message/send` answer.
+    public struct SendResponse: Sendable, Equatable {
+        /// `msgid`, when given.
+        public var msgID: String?
+        /// `invaliduser`: recipients that do not exist or are outside the app's visibility ("" if none).
+        public var invalidUser: String
+
+        /// Creates the value.
+        /// - Parameters:
+        ///   - msgID: `msgid`.
+        ///   - invalidUser: `invaliduser`.
+        public init(msgID: String?, invalidUser: String) {
+            self.msgID = msgID
+            self.invalidUser = invalidUser
+        }
+    }
+
+    /// Creates a client with its own ephemeral `URLSession`.
+    /// - Parameters:
+    ///   - apiBase: an `http` or `https` URL; trailing slashes are ignored.
+    ///   - timeout: the limit for each request (default 5 s).
+    public init(apiBase: String = defaultAPIBase, timeout: Duration = defaultTimeout) {
+        var base = apiBase
+        while base.hasSuffix("/") { base.removeLast() }
+        self.apiBase = base
+        self.timeout = timeout
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout.seconds
+        configuration.timeoutIntervalForResource = timeout.seconds
+        configuration.httpCookieStorage = nil
+        configuration.urlCache = nil
+        session = URLSession(configuration: configuration)
+    }
+
+    deinit {
+        session.finishTasksAndInvalidate()
+    }
+
+    /// Fetches an access token.
+    /// - Parameters:
+    ///   - corpID: `corpid`.
+    ///   - corpSecret: `corpsecret`, the app's Secret.
+    /// - Returns: the token and its lifetime.
+    /// - Throws: ``WeComAPIError``: `.network`, `.httpStatus`, `.invalidResponse`, or `.api` for a
+    ///   non-zero `errcode` (40001 invalid secret, 40013 invalid corp id, -1 busy …).
+    public func getToken(corpID: String, corpSecret: String) throws(WeComAPIError) -> AccessToken {
+        let url = try makeURL("/cgi-bin/gettoken", query: [("corpid", corpID), ("corpsecret", corpSecret)])
+        var request = URLRequest(url: url)
+        request.httpMethod = "GET"
+        let answer: TokenAnswer = try decode(perform(request))
+        try answer.check()
+        guard let token = answer.access_token, !token.isEmpty else { throw .invalidResponse("no access_token") }
+        return AccessToken(value: token, expiresIn: answer.expires_in ?? 7200)
+    }
+
+    /// Sends one message.
+    /// - Parameters:
+    ///   - body: the JSON request body (see ``ActiveMessage/sendAPIBodies(duplicateCheckInterval:)``).
+    ///   - accessToken: a token from ``getToken(corpID:corpSecret:)``.
+    /// - Returns: `msgid` and `invaliduser`.
+    /// - Throws: ``WeComAPIError``, `.api` for a non-zero `errcode` (42001 token expired, -1 busy …).
+    public func sendMessage(_ body: Data, accessToken: String) throws(WeComAPIError) -> SendResponse {
+        let url = try makeURL("/cgi-bin/message/send", query: [("access_token", accessToken)])
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
+        request.httpBody = body
+        let answer: SendAnswer = try decode(perform(request))
+        try answer.check()
+        return SendResponse(msgID: answer.msgid, invalidUser: answer.invaliduser ?? "")
+    }
+
+    /// A URL for logs: scheme, host, port and path; the query (which holds the secret or the token)
+    /// replaced by `?…`.
+    /// - Parameter url: any URL.
+    /// - Returns: the redacted text.
+    public static func redacted(_ url: URL) -> String {
+        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return "<url>" }
+        let hadQuery = components.query != nil
+        components.query = nil
+        components.fragment = nil
+        components.user = nil
+        components.password = nil
+        return (components.string ?? "<url>") + (hadQuery ? "?…" : "")
+    }
+
+    // MARK: Internals
+
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    private func makeURL(_ path: String, query: [(String, String)]) throws(WeComAPIError) -> URL {
+        let encoded = query.map { name, value in
+            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "")"
+        }
+        guard let url = URL(string: apiBase + path + "?" + encoded.joined(separator: "&")) else {
+            throw .invalidResponse("api_base does not form a URL")
+        }
+        return url
+    }
+
+    /// Runs one request and waits for it; a 200 answer's body is returned.
+    private func perform(_ request: URLRequest) throws(WeComAPIError) -> Data {
+        let box = OutcomeBox()
+        let done = DispatchSemaphore(value: 0)
+        let task = session.dataTask(with: request) { data, response, error in
+            let result: Result<Data, WeComAPIError>
+            if let error {
+                let code = (error as? URLError)?.code.rawValue ?? (error as NSError).code
+                result = .failure(.network(code: code, reason: Self.reason(code)))
+            } else if let http = response as? HTTPURLResponse, http.statusCode != 200 {
+                result = .failure(.httpStatus(http.statusCode))
+            } else {
+                result = .success(data ?? Data())
+            }
+            box.set(result)
+            done.signal()
+        }
+        task.resume()
+        // URLSession enforces the timeout; this bound only guards against a lost callback.
+        if done.wait(timeout: .now() + timeout.seconds + 2) == .timedOut {
+            task.cancel()
+            throw .network(code: URLError.Code.timedOut.rawValue, reason: Self.reason(URLError.Code.timedOut.rawValue))
+        }
+        guard let result = box.get() else { throw .invalidResponse("no result") }
+        return try result.get()
+    }
+
+    /// A fixed description of a `URLError` code; never the error's own text, which may quote the URL.
+    private static func reason(_ code: Int) -> String {
+        switch URLError.Code(rawValue: code) {
+        case .timedOut: return "timed out"
+        case .cannotConnectToHost: return "cannot connect to host"
+        case .networkConnectionLost: return "connection lost"
+        case .cannotFindHost: return "cannot find host"
+        case .dnsLookupFailed: return "DNS lookup failed"
+        case .notConnectedToInternet: return "not connected"
+        case .badServerResponse: return "bad server response"
+        case .zeroByteResource: return "empty response"
+        case .secureConnectionFailed: return "TLS handshake failed"
+        case .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
+             .serverCertificateHasUnknownRoot:
+            return "untrusted server certificate"
+        case .cancelled: return "cancelled"
+        default: return "URL error"
+        }
+    }
+
+    private func decode<Answer: Decodable>(_ data: Data) throws(WeComAPIError) -> Answer {
+        do {
+            return try JSONDecoder().decode(Answer.self, from: data)
+        } catch {
+            throw .invalidResponse("not a JSON object with errcode (\(data.count) bytes)")
+        }
+    }
+
+    /// Where the data task's callback leaves its result.
+    private final class OutcomeBox: Sendable {
+        private let value = Mutex<Result<Data, WeComAPIError>?>(nil)
+        func set(_ result: Result<Data, WeComAPIError>) { value.withLock { $0 = result } }
+        func get() -> Result<Data, WeComAPIError>? { value.withLock { $0 } }
+    }
+
+    private struct TokenAnswer: Decodable, APIAnswer {
+        var errcode: Int?
+        var errmsg: String?
+        var access_token: String?
+        var expires_in: Int?
+    }
+
+    private struct SendAnswer: Decodable, APIAnswer {
+        var errcode: Int?
+        var errmsg: String?
+        var msgid: String?
+        var invaliduser: String?
+    }
+}
+
+/// The common `errcode`/`errmsg` of every API answer.
+private protocol APIAnswer {
+    var errcode: Int? { get }
+    var errmsg: String? { get }
+}
+
+extension APIAnswer {
+    func check() throws(WeComAPIError) {
+        guard let errcode else { throw .invalidResponse("no errcode") }
+        guard errcode == 0 else { throw .api(errcode: errcode, errmsg: errmsg ?? "") }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as `TimeInterval`.
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,44 @@
+/// Why a call to the WeCom server API failed. The text never contains the corp secret or an
+/// access token: URLs are logged without their query.
+public enum WeComAPIError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No HTTP response: connection refused or lost, timeout, DNS … (`code` is the `URLError` code).
+    case network(code: Int, reason: String)
+    /// An HTTP status other than 200.
+    case httpStatus(Int)
+    /// A 200 response whose body is not the expected JSON object.
+    case invalidResponse(String)
+    /// The API answered with a non-zero `errcode`.
+    case api(errcode: Int, errmsg: String)
+
+    /// `errcode` -1: "system busy, retry later".
+    public static let systemBusy = -1
+    /// `errcode`s that mean the access token is invalid or expired (40014 invalid, 42001 expired,
+    /// 42009 expired after a secret change): refresh the token once and retry.
+    public static let tokenErrcodes: Set<Int> = [40014, 42001, 42009]
+
+    /// Whether the same request may succeed later: network errors, HTTP 5xx and 429, `errcode` -1.
+    public var isTransient: Bool {
+        switch self {
+        case .network: return true
+        case .httpStatus(let status): return status >= 500 || status == 429
+        case .invalidResponse: return false
+        case .api(let errcode, _): return errcode == Self.systemBusy
+        }
+    }
+
+    /// Whether the access token was refused (``tokenErrcodes``).
+    public var isTokenRejected: Bool {
+        if case .api(let errcode, _) = self { return Self.tokenErrcodes.contains(errcode) }
+        return false
+    }
+
+    /// One line for the log, e.g. `errcode=40001 errmsg="invalid credential"`.
+    public var description: String {
+        switch self {
+        case .network(let code, let reason): return "network error \(code): \(reason)"
+        case .httpStatus(let status): return "HTTP status \(status)"
+        case .invalidResponse(let why): return "invalid response: \(why)"
+        case .api(let errcode, let errmsg): return "errcode=\(errcode) errmsg=\"\(errmsg)\""
+        }
+    }
+}
