@@ -9,6 +9,8 @@ struct ConfigLoader {
     let baseDirectory: String
     let environment: [String: String]
     private(set) var problems: [ConfigProblem] = []
+    /// Whether the app being loaded has a `corp_secret` (late exec results can then go by active send).
+    var appHasActiveSend = false
     private var locator: SourceLocator
 
     init(text: String, baseDirectory: String, environment: [String: String]) {
@@ -277,6 +279,7 @@ struct ConfigLoader {
         }
 
         let activeSend = loadActiveSend(table, at: path)
+        appHasActiveSend = activeSend != nil
 
         var agentID: Int64?
         if let id = integer(table, "agent_id", at: path) {
@@ -525,8 +528,9 @@ struct ConfigLoader {
         if let ms = integer(table, "timeout_ms", at: path) {
             if (1...ConfigSchema.maxTimeoutMS).contains(ms) {
                 timeout = ms
-                if ms > ConfigSchema.timeoutWarningMS {
-                    warning("\(path).timeout_ms", "\(ms) ms is more than \(ConfigSchema.timeoutWarningMS): WeCom waits only 5 s for the reply")
+                // With active send a late result still reaches the user; without it, it is dropped.
+                if ms > ConfigSchema.timeoutWarningMS && !appHasActiveSend {
+                    warning("\(path).timeout_ms", "\(ms) ms is more than \(ConfigSchema.timeoutWarningMS): WeCom waits only 5 s for the reply, and without corp_secret a late result is dropped")
                 }
             } else {
                 error("\(path).timeout_ms", "must be between 1 and \(ConfigSchema.maxTimeoutMS)")

@@ -1,0 +1,183 @@
+"""Retried deliveries answered once, the reply budget and active send, through a real nginx (issue 7).
+
+A mock WeCom API on loopback (never the real host) stands in for gettoken and message/send."""
+from __future__ import annotations
+
+import json
+import textwrap
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from wechatpy.enterprise.crypto import WeChatCrypto
+
+from conftest import wait_until
+from helpers import VECTORS
+
+A = VECTORS["credential_sets"]["A"]
+
+
+class MockWeComAPI:
+    """gettoken and message/send on 127.0.0.1:<free port>; records every message/send body."""
+
+    def __init__(self) -> None:
+        api = self
+        self.sent: list[dict] = []
+        self.token_requests = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def reply(self, payload: dict) -> None:
+                body = json.dumps(payload).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                url = urllib.parse.urlparse(self.path)
+                query = urllib.parse.parse_qs(url.query)
+                if url.path == "/cgi-bin/gettoken" and query.get("corpsecret") == ["app-secret"]:
+                    api.token_requests += 1
+                    self.reply({"errcode": 0, "errmsg": "ok", "access_token": "TOKEN-1", "expires_in": 7200})
+                else:
+                    self.reply({"errcode": 40001, "errmsg": "invalid credential"})
+
+            def do_POST(self) -> None:
+                url = urllib.parse.urlparse(self.path)
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length))
+                if url.path == "/cgi-bin/message/send" and urllib.parse.parse_qs(url.query).get("access_token") == ["TOKEN-1"]:
+                    api.sent.append(body)
+                    self.reply({"errcode": 0, "errmsg": "ok", "msgid": "m%d" % len(api.sent)})
+                else:
+                    self.reply({"errcode": 40014, "errmsg": "invalid access_token"})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def api():
+    mock = MockWeComAPI()
+    yield mock
+    mock.close()
+
+
+def start(stack_factory, tmp_path, api, *, sleep: float, timeout_ms: int, budget_ms: int | None = None):
+    counter = tmp_path / "runs"
+    program = tmp_path / "slow.sh"
+    program.write_text(f"#!/bin/sh\ncat >/dev/null\necho run >> '{counter}'\nsleep {sleep}\necho done\n")
+    program.chmod(0o755)
+    server = f"reply_budget_ms = {budget_ms}\n" if budget_ms else ""
+    config = tmp_path / "config.toml"
+    config.write_text(textwrap.dedent(f"""\
+        [server]
+        {server}
+        [[app]]
+        name = "bot"
+        corp_id = "{A['receive_id']}"
+        token = "{A['token']}"
+        encoding_aes_key = "{A['encoding_aes_key']}"
+        agent_id = 1000002
+        corp_secret = "app-secret"
+        api_base = "{api.base}"
+
+        [[app.route]]
+        msg_type = "text"
+        action = "exec"
+        command = ["{program}"]
+        timeout_ms = {timeout_ms}
+
+        [[app.route]]
+        msg_type = "event"
+        action = "exec"
+        command = ["/bin/sh", "-c", "cat >/dev/null; echo run >> '{tmp_path / 'events'}'"]
+        """))
+    stack = stack_factory(mode="listen", args=["--config", str(config), "--threads", "4"])
+    return stack, counter
+
+
+def delivery(plaintext: str, nonce: str = "777", timestamp: str = "1700000000") -> tuple[str, bytes]:
+    crypto = WeChatCrypto(A["token"], A["encoding_aes_key"], A["receive_id"])
+    envelope = crypto.encrypt_message(plaintext, nonce=nonce, timestamp=timestamp)
+    signature = envelope.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
+    return f"/wecom/callback?msg_signature={signature}&timestamp={timestamp}&nonce={nonce}", envelope.encode()
+
+
+def text_message(content: str, msg_id: str) -> str:
+    return (f"<xml><ToUserName><![CDATA[{A['receive_id']}]]></ToUserName><FromUserName><![CDATA[alice]]></FromUserName>"
+            f"<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
+            f"<MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>")
+
+
+def post_at(stack, t0: float, at: float, path: str, body: bytes):
+    time.sleep(max(0.0, t0 + at - time.monotonic()))
+    started = time.monotonic()
+    r = stack.post(path, body, timeout=5.0)  # WeCom gives up after 5 s
+    return r, time.monotonic() - started
+
+
+def test_slow_program_runs_once_and_its_result_arrives_once_by_active_send(stack_factory, tmp_path, api):
+    stack, counter = start(stack_factory, tmp_path, api, sleep=8, timeout_ms=15000)
+    path, body = delivery(text_message("tell me a story", "8000000000000000001"))
+    t0 = time.monotonic()
+    answers = [post_at(stack, t0, at, path, body) for at in (0, 5, 10)]
+    for r, took in answers:
+        assert r.status == 200 and r.body == b""
+        assert took < 4.5
+    wait_until(lambda: len(api.sent) >= 1, timeout=5, what="message/send")
+    time.sleep(0.5)
+    assert counter.read_text().splitlines() == ["run"]  # the program ran exactly once
+    assert api.sent == [{"touser": "alice", "agentid": 1000002, "msgtype": "text", "text": {"content": "done"},
+                         "enable_duplicate_check": 1, "duplicate_check_interval": 1800}]
+    assert api.token_requests == 1
+    log = stack.responder.log()
+    assert "reply budget missed" in log and "app-secret" not in log and "TOKEN-1" not in log
+
+
+def test_a_retry_after_an_in_time_answer_gets_the_cached_passive_reply(stack_factory, tmp_path, api):
+    stack, counter = start(stack_factory, tmp_path, api, sleep=4.2, timeout_ms=6000, budget_ms=4800)
+    path, body = delivery(text_message("slow but in time", "8000000000000000002"))
+    t0 = time.monotonic()
+    first, took_first = post_at(stack, t0, 0, path, body)
+    retry_path, retry_body = delivery(text_message("slow but in time", "8000000000000000002"), nonce="778",
+                                      timestamp="1700000005")
+    retry, took_retry = post_at(stack, t0, 5, retry_path, retry_body)
+    crypto = WeChatCrypto(A["token"], A["encoding_aes_key"], A["receive_id"])
+    for r, nonce, timestamp in ((first, "777", "1700000000"), (retry, "778", "1700000005")):
+        assert r.status == 200
+        sig = r.body.decode().split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
+        plain = crypto.decrypt_message(r.body.decode(), sig, timestamp, nonce)
+        assert "<Content><![CDATA[done]]></Content>" in plain
+    assert 4.0 < took_first < 4.8
+    assert took_retry < 0.5
+    assert counter.read_text().splitlines() == ["run"]
+    assert api.sent == []
+
+
+def test_distinct_change_contact_events_in_the_same_second_are_each_handled_once(stack_factory, tmp_path, api):
+    stack, _ = start(stack_factory, tmp_path, api, sleep=0, timeout_ms=1000)
+    def event(user: str) -> str:
+        return (f"<xml><ToUserName><![CDATA[{A['receive_id']}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>"
+                f"<CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event>"
+                f"<ChangeType>delete_user</ChangeType><UserID>{user}</UserID></xml>")
+    for user in ("u1", "u2", "u3"):
+        for nonce in ("1", "2"):  # each event delivered twice
+            path, body = delivery(event(user), nonce=nonce)
+            assert stack.post(path, body).status == 200
+    assert (tmp_path / "events").read_text().splitlines() == ["run", "run", "run"]
