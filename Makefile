@@ -17,7 +17,8 @@ build: deps
 
 # Builds the release binary and runs it behind a private nginx on 127.0.0.1:8080 (all under .run/),
 # with the published sample credentials; prints curl commands to try. Ctrl-C stops both.
-run: deps
+run:
+	@scripts/install-deps.sh
 	scripts/run-local.sh
 
 # Every test: Swift unit tests, then the Python suite (wechatpy cross-checks, nginx integration).

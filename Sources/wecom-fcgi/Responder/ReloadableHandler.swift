@@ -9,31 +9,35 @@ import WeComCallback
 /// for requests and requests in flight finish on the configuration they started with. A new
 /// configuration that does not validate is logged and the old one kept.
 final class ReloadableHandler: Responder {
-    private let current: Mutex<ConfiguredServer>
+    /// The running configuration and the handler built from it, swapped together.
+    private struct Running {
+        var server: ConfiguredServer
+        var handler: CallbackHandler
+    }
+
+    private let running: Mutex<Running>
     private let load: @Sendable () throws(ConfigError) -> Configuration
     private let logger: Logger
-    private let handlers: Mutex<CallbackHandler>
 
     /// - Parameters:
     ///   - server: the configuration loaded at start-up, already built.
     ///   - load: loads and validates the configuration anew (same path and environment as at start-up).
     ///   - logger: request and reload logs.
     init(server: ConfiguredServer, load: @escaping @Sendable () throws(ConfigError) -> Configuration, logger: Logger) {
-        self.current = Mutex(server)
-        self.handlers = Mutex(server.makeHandler(logger: logger))
+        self.running = Mutex(Running(server: server, handler: server.makeHandler(logger: logger)))
         self.load = load
         self.logger = logger
     }
 
     func handle(_ request: CallbackRequest) -> CallbackResponse {
-        handlers.withLock { $0 }.handle(request)
+        running.withLock { $0.handler }.handle(request)
     }
 
     /// Lets the running configuration's active senders drain (at exit); logs the apps that did not
     /// finish in time. A replaced configuration's senders drain by themselves when released.
     /// - Parameter timeout: the longest wait.
     func shutdownActiveSenders(timeout: Duration) {
-        let server = current.withLock { $0 }
+        let server = running.withLock { $0.server }
         guard !server.activeSenders.isEmpty else { return }
         for app in server.shutdownActiveSenders(timeout: timeout) {
             logger.warning("active send app=\(app): queue not drained at exit")
@@ -49,17 +53,16 @@ final class ReloadableHandler: Responder {
     func reload() {
         do {
             let configuration = try load()
-            let runtime = current.withLock { $0.runtime }
+            let runtime = running.withLock { $0.server.runtime }
             let server = try configuration.makeServer(logger: logger, runtime: runtime)
             let handler = server.makeHandler(logger: logger)
-            current.withLock { $0 = server }
-            handlers.withLock { $0 = handler }
+            running.withLock { $0 = Running(server: server, handler: handler) }
             for warning in configuration.warnings { logger.warning("config: \(warning)") }
             logger.info("reloaded \(configuration.source): \(server.apps.count) app(s); journals reopened")
         } catch {
             for problem in error.problems { logger.error("config: \(problem)") }
             logger.error("reload refused: keeping the running configuration")
-            let failures = current.withLock { $0 }.reopenJournals()
+            let failures = running.withLock { $0.server }.reopenJournals()
             for failure in failures { logger.error("journal: \(failure)") }
         }
     }
