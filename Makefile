@@ -5,7 +5,7 @@ BUILD_DIR  := .build
 BIN        := $(BUILD_DIR)/$(CONFIG)/wecom-fcgi
 PYTEST     := .venv/bin/python -m pytest
 
-.PHONY: all deps build release run test test-swift test-python clean bench
+.PHONY: all deps build release run test test-swift test-python clean bench fuzz
 
 all: build
 
@@ -28,6 +28,11 @@ test: deps
 
 bench: build
 	bench/run-micro.sh
+
+# libFuzzer targets (fuzz/), each run for SECONDS (default 60); crashes land in fuzz/artifacts/.
+SECONDS ?= 60
+fuzz:
+	fuzz/run-fuzz.sh $(SECONDS)
 
 clean:
 	rm -rf $(BUILD_DIR) .venv
