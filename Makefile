@@ -5,7 +5,7 @@ BUILD_DIR  := .build
 BIN        := $(BUILD_DIR)/$(CONFIG)/wecom-fcgi
 PYTEST     := .venv/bin/python -m pytest
 
-.PHONY: all deps build release run test test-swift test-python clean bench fuzz
+.PHONY: all deps build release run test test-swift test-python clean bench fuzz sanitize
 
 all: build
 
@@ -33,6 +33,14 @@ bench: build
 SECONDS ?= 60
 fuzz:
 	fuzz/run-fuzz.sh $(SECONDS)
+
+# The Swift tests under AddressSanitizer and ThreadSanitizer, each in its own scratch path.
+# LSan: swift-corelibs-xctest's runner leaks its suite objects at exit; scripts/lsan-suppressions.txt
+# suppresses exactly those frames.
+sanitize:
+	LSAN_OPTIONS=suppressions=$(abspath scripts/lsan-suppressions.txt) \
+	    $(SWIFT) test --sanitize=address --scratch-path .build-asan
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 clean:
 	rm -rf $(BUILD_DIR) .venv
