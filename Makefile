@@ -5,7 +5,7 @@ BUILD_DIR  := .build
 BIN        := $(BUILD_DIR)/$(CONFIG)/wecom-fcgi
 PYTEST     := .venv/bin/python -m pytest
 
-.PHONY: all deps build release run test test-swift test-python clean bench fuzz sanitize
+.PHONY: all deps build release run test test-swift test-python clean bench bench-micro bench-compare fuzz sanitize
 
 all: build
 
@@ -26,8 +26,15 @@ test: deps
 	$(SWIFT) test
 	WECOM_FCGI_BIN=$(abspath $(BIN)) $(PYTEST) -q Tests/Python
 
-bench: build
+# Benchmarks: in-process micro-benchmarks, then the comparative run through nginx with wrk
+# (installs wrk, nginx-light and bench/.venv itself; writes bench/results.md and bench/results.png).
+bench: bench-micro bench-compare
+
+bench-micro: build
 	bench/run-micro.sh
+
+bench-compare: deps
+	bench/run-compare.sh
 
 # libFuzzer targets (fuzz/), each run for SECONDS (default 60); crashes land in fuzz/artifacts/.
 SECONDS ?= 60
