@@ -101,7 +101,7 @@ fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
 for ax, (key, title) in zip(axes, [("rps", "requests/s (higher is better)"), ("p99_ms", "p99 latency, ms (lower is better)"),
                                    ("rss_mib", "peak RSS, MiB (lower is better)")]):
     values = [r[key] for r in rows]
-    bars = ax.bar(range(len(rows)), values, color=["#999999", "#666666", "#1f77b4", "#2ca02c", "#d62728", "#ff7f0e"][:len(rows)])
+    bars = ax.bar(range(len(rows)), values, color=["#999999", "#666666", "#1f77b4", "#17becf", "#9467bd", "#2ca02c", "#d62728", "#ff7f0e"][:len(rows)])
     ax.set_xticks(range(len(rows)), labels, fontsize=7)
     ax.set_title(title, fontsize=10)
     for b, v in zip(bars, values):

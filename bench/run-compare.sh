@@ -4,6 +4,8 @@
 #   (1)  ceiling      nginx `return 200` with a body of the reply's size
 #   (2)  c-floor      bench/fcgi-floor.c: libfcgi, THREADS=cores threads, unix socket, fixed reply
 #   (3)  wecom-fcgi   echo, --threads = cores, unix socket, the location of nginx.conf.example
+#   (3a) wecom-fcgi   as (3), --threads CONNS (to tell the thread count from keep-alive in 3b)
+#   (3c) wecom-fcgi   as (3), built with --static-swift-stdlib (resident memory)
 #   (3b) wecom-fcgi   keep-alive: fastcgi_keep_conn on + upstream keepalive CONNS, --threads CONNS
 #   (4)  wecom-app-svr 0.1.0 (the original framework) as its README runs it (Flask's server), proxy_pass
 #   (5)  wechatpy 1.8.18 echo in a minimal Flask app under gunicorn (workers = cores), proxy_pass
@@ -30,7 +32,7 @@ WRK_DURATION=${WRK_DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 COUNT=${COUNT:-2000}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
-ROWS=${ROWS:-ceiling c-floor wecom-fcgi wecom-fcgi-keepalive wecom-app-svr wechatpy-gunicorn}
+ROWS=${ROWS:-ceiling c-floor wecom-fcgi wecom-fcgi-threads wecom-fcgi-static wecom-fcgi-keepalive wecom-app-svr wechatpy-gunicorn}
 PORT=${PORT:-18080}
 APP_SVR_PORT=$((PORT + 1))
 WECHATPY_PORT=$((PORT + 2))
@@ -69,6 +71,11 @@ fi
 log "building wecom-fcgi (release) and the C floor"
 swift build -c release >/dev/null
 BIN=$(swift build -c release --show-bin-path)/wecom-fcgi
+if [[ " $ROWS " == *" wecom-fcgi-static "* ]]; then
+    log "building wecom-fcgi (release, --static-swift-stdlib, scratch path .build-static)"
+    swift build -c release --static-swift-stdlib --scratch-path .build-static >/dev/null
+    STATIC_BIN=$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/wecom-fcgi
+fi
 mkdir -p "$RUN/tmp" "$GEN"
 gcc -O2 -Wall -Wextra -o "$RUN/fcgi-floor" "$BENCH/fcgi-floor.c" -lfcgi -lpthread
 
@@ -266,6 +273,25 @@ for row in $ROWS; do
         PIDS+=("$pid")
         wait_for wecom-fcgi test -S "$RUN/wecom-fcgi.sock"
         measure wecom-fcgi "(3) wecom-fcgi, $CORES threads" /wecom/callback "$pid"
+        stop_server "$pid"
+        ;;
+    wecom-fcgi-threads)
+        # (3a) as (3) but with --threads = connections: separates the thread count from keep-alive in (3b).
+        "$BIN" serve --listen "unix:$RUN/wecom-fcgi.sock" --threads "$WRK_CONNECTIONS" 2>"$RUN/wecom-fcgi-threads.log" &
+        pid=$!
+        PIDS+=("$pid")
+        wait_for wecom-fcgi test -S "$RUN/wecom-fcgi.sock"
+        measure wecom-fcgi-threads "(3a) wecom-fcgi, $WRK_CONNECTIONS threads" /wecom/callback "$pid"
+        stop_server "$pid"
+        ;;
+    wecom-fcgi-static)
+        # (3c) as (3), built with --static-swift-stdlib: the Swift runtime and Foundation are linked in,
+        # so only the pages used are resident (the shared libraries are most of (3)'s RSS).
+        "$STATIC_BIN" serve --listen "unix:$RUN/wecom-fcgi.sock" --threads "$CORES" 2>"$RUN/wecom-fcgi-static.log" &
+        pid=$!
+        PIDS+=("$pid")
+        wait_for wecom-fcgi test -S "$RUN/wecom-fcgi.sock"
+        measure wecom-fcgi-static "(3c) wecom-fcgi, $CORES threads, static stdlib" /wecom/callback "$pid"
         stop_server "$pid"
         ;;
     wecom-fcgi-keepalive)
