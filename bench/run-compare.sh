@@ -17,7 +17,8 @@
 # (1) and (2); writes bench/results.md, bench/results.json and bench/results.png.
 #
 # Environment: WRK_THREADS (2), WRK_CONNECTIONS (32), WRK_DURATION (10s), WARMUP (2s), COUNT (2000),
-# ROWS (default: all; e.g. ROWS="ceiling wecom-fcgi"), NGINX_WORKERS (1).
+# ROWS (default: all; e.g. ROWS="ceiling wecom-fcgi"), NGINX_WORKERS (1), WECOM_FCGI_ARGS (extra
+# arguments to every wecom-fcgi serve, e.g. "--log-level notice").
 # Installs what it needs: apt (as root): wrk nginx-light libfcgi-dev gcc; pip into bench/.venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,7 @@ WRK_DURATION=${WRK_DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 COUNT=${COUNT:-2000}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
+WECOM_FCGI_ARGS=${WECOM_FCGI_ARGS:-}
 ROWS=${ROWS:-ceiling c-floor wecom-fcgi wecom-fcgi-threads wecom-fcgi-static wecom-fcgi-keepalive wecom-app-svr wechatpy-gunicorn}
 PORT=${PORT:-18080}
 APP_SVR_PORT=$((PORT + 1))
@@ -268,7 +270,7 @@ for row in $ROWS; do
         stop_server "$pid"
         ;;
     wecom-fcgi)
-        "$BIN" serve --listen "unix:$RUN/wecom-fcgi.sock" --threads "$CORES" 2>"$RUN/wecom-fcgi.log" &
+        "$BIN" serve $WECOM_FCGI_ARGS --listen "unix:$RUN/wecom-fcgi.sock" --threads "$CORES" 2>"$RUN/wecom-fcgi.log" &
         pid=$!
         PIDS+=("$pid")
         wait_for wecom-fcgi test -S "$RUN/wecom-fcgi.sock"
@@ -277,7 +279,7 @@ for row in $ROWS; do
         ;;
     wecom-fcgi-threads)
         # (3a) as (3) but with --threads = connections: separates the thread count from keep-alive in (3b).
-        "$BIN" serve --listen "unix:$RUN/wecom-fcgi.sock" --threads "$WRK_CONNECTIONS" 2>"$RUN/wecom-fcgi-threads.log" &
+        "$BIN" serve $WECOM_FCGI_ARGS --listen "unix:$RUN/wecom-fcgi.sock" --threads "$WRK_CONNECTIONS" 2>"$RUN/wecom-fcgi-threads.log" &
         pid=$!
         PIDS+=("$pid")
         wait_for wecom-fcgi test -S "$RUN/wecom-fcgi.sock"
@@ -287,7 +289,7 @@ for row in $ROWS; do
     wecom-fcgi-static)
         # (3c) as (3), built with --static-swift-stdlib: the Swift runtime and Foundation are linked in,
         # so only the pages used are resident (the shared libraries are most of (3)'s RSS).
-        "$STATIC_BIN" serve --listen "unix:$RUN/wecom-fcgi.sock" --threads "$CORES" 2>"$RUN/wecom-fcgi-static.log" &
+        "$STATIC_BIN" serve $WECOM_FCGI_ARGS --listen "unix:$RUN/wecom-fcgi.sock" --threads "$CORES" 2>"$RUN/wecom-fcgi-static.log" &
         pid=$!
         PIDS+=("$pid")
         wait_for wecom-fcgi test -S "$RUN/wecom-fcgi.sock"
@@ -295,7 +297,7 @@ for row in $ROWS; do
         stop_server "$pid"
         ;;
     wecom-fcgi-keepalive)
-        "$BIN" serve --listen "unix:$RUN/wecom-fcgi-keepalive.sock" --threads "$WRK_CONNECTIONS" \
+        "$BIN" serve $WECOM_FCGI_ARGS --listen "unix:$RUN/wecom-fcgi-keepalive.sock" --threads "$WRK_CONNECTIONS" \
             2>"$RUN/wecom-fcgi-keepalive.log" &
         pid=$!
         PIDS+=("$pid")

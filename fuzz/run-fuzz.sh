@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# `make fuzz [SECONDS=60] [TARGETS="fuzz-pipeline fuzz-xml fuzz-decrypt"]`: builds the libFuzzer targets
-# with -sanitize=fuzzer,address (debug: Swift's bounds and overflow checks stay on), refreshes the seed
+# `make fuzz [SECONDS=60]`: builds the libFuzzer targets with -sanitize=fuzzer,address, refreshes the seed
 # corpora from the committed fixtures, runs each target for SECONDS and prints its executions.
+# Environment: TARGETS (default: all three), FUZZ_CONFIG (debug: Swift's debug preconditions on
+# unsafe buffers stay on; release: several times more executions per second, array bounds and overflow
+# checks still on, ASan still catches over-reads), FUZZ_FLAGS (more libFuzzer flags).
 #
 # A finding (trap, ASan report, timeout, leak) stops the run: the input is saved as
 # fuzz/artifacts/<target>/crash-… and the script exits non-zero. Reproduce it with
-#   fuzz/.build/debug/<target> fuzz/artifacts/<target>/crash-…
+#   fuzz/.build/debug/<target> fuzz/artifacts/<target>/crash-…   (or .build/release with FUZZ_CONFIG=release)
 # and turn it into a regression test in Tests/WeComCallbackTests/FuzzRegressionTests.swift.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,12 +15,13 @@ SECONDS_PER_TARGET=${SECONDS_PER_TARGET:-${1:-60}}
 TARGETS=${TARGETS:-fuzz-pipeline fuzz-xml fuzz-decrypt}
 EXTRA_FLAGS=${FUZZ_FLAGS:-}   # more libFuzzer flags, e.g. FUZZ_FLAGS="-jobs=2 -workers=2"
 
-echo "fuzz: building (swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)"
+CONFIG=${FUZZ_CONFIG:-debug}
+echo "fuzz: building (swift build -c $CONFIG -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)"
 # ld.gold prints one "Cannot export local symbol '__asan_…'" warning per ASan helper: harmless, hidden.
 # (pipefail: a failed build still fails the script.)
-swift build -c debug --package-path fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library 2>&1 \
+swift build -c "$CONFIG" --package-path fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library 2>&1 \
     | { grep -v "Cannot export local symbol" || true; }
-BIN=fuzz/.build/debug
+BIN=fuzz/.build/$CONFIG
 python3 fuzz/make-corpus.py
 
 status=0
