@@ -5,7 +5,7 @@ BUILD_DIR  := .build
 BIN        := $(BUILD_DIR)/$(CONFIG)/wecom-fcgi
 PYTEST     := .venv/bin/python -m pytest
 
-.PHONY: all deps build release run test test-swift test-python clean bench
+.PHONY: all deps build release run test test-swift test-python clean bench bench-micro bench-compare fuzz sanitize
 
 all: build
 
@@ -27,8 +27,28 @@ test: deps
 	$(SWIFT) test
 	WECOM_FCGI_BIN=$(abspath $(BIN)) $(PYTEST) -q Tests/Python
 
-bench: build
+# Benchmarks: in-process micro-benchmarks, then the comparative run through nginx with wrk
+# (installs wrk, nginx-light and bench/.venv itself; writes bench/results.md and bench/results.png).
+bench: bench-micro bench-compare
+
+bench-micro: build
 	bench/run-micro.sh
+
+bench-compare: deps
+	bench/run-compare.sh
+
+# libFuzzer targets (fuzz/), each run for SECONDS (default 60); crashes land in fuzz/artifacts/.
+SECONDS ?= 60
+fuzz:
+	fuzz/run-fuzz.sh $(SECONDS)
+
+# The Swift tests under AddressSanitizer and ThreadSanitizer, each in its own scratch path.
+# LSan: swift-corelibs-xctest's runner leaks its suite objects at exit; scripts/lsan-suppressions.txt
+# suppresses exactly those frames.
+sanitize:
+	LSAN_OPTIONS=suppressions=$(abspath scripts/lsan-suppressions.txt) \
+	    $(SWIFT) test --sanitize=address --scratch-path .build-asan
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 clean:
 	rm -rf $(BUILD_DIR) .venv

@@ -4,11 +4,17 @@ import PackageDescription
 
 let package = Package(
     name: "wecom-bench",
-    dependencies: [.package(name: "wecom-fcgi", path: "..")],
+    dependencies: [
+        .package(name: "wecom-fcgi", path: ".."),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
     targets: [
         .executableTarget(
             name: "wecom-micro",
-            dependencies: [.product(name: "WeComCallback", package: "wecom-fcgi")]
+            dependencies: [
+                .product(name: "WeComCallback", package: "wecom-fcgi"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         )
     ],
     swiftLanguageModes: [.v6]

@@ -16,7 +16,12 @@ public enum Signature {
     {
         var parts = [Array(token.utf8), Array(timestamp.utf8), Array(nonce.utf8), Array(data.utf8)]
         parts.sort { $0.lexicographicallyPrecedes($1) }
-        guard let digest = LibCrypto.sha1(Array(parts.joined())) else {
+        // Bulk appends: `Array(parts.joined())` copies a flattened sequence byte by byte (about a tenth
+        // of a whole callback's CPU time for a 400-byte message, signed twice).
+        var input = [UInt8]()
+        input.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts { input.append(contentsOf: part) }
+        guard let digest = LibCrypto.sha1(input) else {
             throw .computeSignatureFailed
         }
         return Hex.lowercase(digest)

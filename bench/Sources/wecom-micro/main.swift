@@ -1,6 +1,7 @@
 // Micro-benchmarks: nanoseconds per operation of the WeComCallback core, single thread.
 // Usage: wecom-micro [iterations]
 import Foundation
+import Logging
 import WeComCallback
 
 let iterations = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 20_000
@@ -22,7 +23,8 @@ func measure(_ name: String, bytes: Int? = nil, _ body: () throws -> Void) rethr
         best = min(best, ns / Double(iterations))
     }
     let extra = bytes.map { String(format: "  (%.0f MB/s)", Double($0) / best * 1e3) } ?? ""
-    print(String(format: "%-44@ %10.0f ns/op%@", name as NSString, best, extra))
+    let padded = name.count < 44 ? name + String(repeating: " ", count: 44 - name.count) : name
+    print(padded + String(format: " %10.0f ns/op", best) + extra)
     return best
 }
 
@@ -45,4 +47,29 @@ for size in [400, 1024] {
     try measure("encrypt+sign (reply envelope) \(msg.count) B", bytes: msg.count) {
         _ = try crypt.encryptReply(msg, timestamp: "1700000000", nonce: "123456")
     }
+}
+
+// The message layer and the whole pipeline for the 400-byte text message.
+let text400 = message(bytes: 400)
+let parsed = try InboundMessage(xml: text400)
+try measure("parse InboundMessage(xml:) \(text400.count) B", bytes: text400.count) {
+    _ = try InboundMessage(xml: text400)
+}
+print("route" + String(repeating: " ", count: 40) + "skipped (routing is not merged yet)")
+let reply = PassiveReply.echo(for: parsed) ?? .text("")
+measure("render PassiveReply.renderXML (text echo)") {
+    _ = reply.renderXML(toUser: parsed.fromUserName, fromUser: corpID, createTime: 1_700_000_000)
+}
+let handler = CallbackHandler(
+    apps: [CallbackApp(name: "bench", path: "/wecom/callback", crypt: crypt, corpID: corpID, processor: EchoProcessor())],
+    logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+let encrypt400 = try crypt.encrypt(text400)
+let query400 = "msg_signature=\(try Signature.compute(token: token, timestamp: "1700000000", nonce: "123456", data: encrypt400))"
+    + "&timestamp=1700000000&nonce=123456"
+let request400 = CallbackRequest(
+    method: "POST", path: "/wecom/callback", queryString: query400, contentType: "text/xml",
+    body: Array("<xml><ToUserName><![CDATA[\(corpID)]]></ToUserName><AgentID><![CDATA[1000002]]></AgentID><Encrypt><![CDATA[\(encrypt400)]]></Encrypt></xml>".utf8))
+guard handler.handle(request400).status == 200 else { fatalError("the benchmark request is not answered 200") }
+measure("CallbackHandler.handle, echo, \(text400.count) B text", bytes: text400.count) {
+    _ = handler.handle(request400)
 }

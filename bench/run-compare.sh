@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# The comparative benchmark: one nginx on 127.0.0.1, one wrk workload, six servers behind it, one at a
+# time, on this machine:
+#   (1)  ceiling      nginx `return 200` with a body of the reply's size
+#   (2)  c-floor      bench/fcgi-floor.c: libfcgi, THREADS=cores threads, unix socket, fixed reply
+#   (3)  wecom-fcgi   echo, --threads = cores, unix socket, the location of nginx.conf.example
+#   (3a) wecom-fcgi   as (3), --threads CONNS (to tell the thread count from keep-alive in 3b)
+#   (3c) wecom-fcgi   as (3), built with --static-swift-stdlib (resident memory)
+#   (3b) wecom-fcgi   keep-alive: fastcgi_keep_conn on + upstream keepalive CONNS, --threads CONNS
+#   (4)  wecom-app-svr 0.1.0 (the original framework) as its README runs it (Flask's server), proxy_pass
+#   (5)  wechatpy 1.8.18 echo in a minimal Flask app under gunicorn (workers = cores), proxy_pass
+# The workload: bench/wrk-messages.lua cycling through COUNT pre-generated, valid, encrypted ~400-byte
+# text messages with distinct MsgIds (bench/make-requests.py, wechatpy); every row gets the same POSTs.
+#
+# Prints requests/s, p50/p99 latency, each server's peak RSS (VmHWM summed over its processes), the
+# CPU time per request of the server and of nginx (utime+stime during the measured run), and ratios to
+# (1) and (2); writes bench/results.md, bench/results.json and bench/results.png.
+#
+# Environment: WRK_THREADS (2), WRK_CONNECTIONS (32), WRK_DURATION (10s), WARMUP (2s), COUNT (2000),
+# ROWS (default: all; e.g. ROWS="ceiling wecom-fcgi"), NGINX_WORKERS (1), WECOM_FCGI_ARGS (extra
+# arguments to every wecom-fcgi serve, e.g. "--log-level notice").
+# Installs what it needs: apt (as root): wrk nginx-light libfcgi-dev gcc; pip into bench/.venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BENCH=$ROOT/bench
+RUN=$BENCH/.run
+GEN=$BENCH/.gen
+CORES=$(nproc)
+WRK_THREADS=${WRK_THREADS:-2}
+WRK_CONNECTIONS=${WRK_CONNECTIONS:-32}
+WRK_DURATION=${WRK_DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+COUNT=${COUNT:-2000}
+NGINX_WORKERS=${NGINX_WORKERS:-1}
+WECOM_FCGI_ARGS=${WECOM_FCGI_ARGS:-}
+ROWS=${ROWS:-ceiling c-floor wecom-fcgi wecom-fcgi-threads wecom-fcgi-static wecom-fcgi-keepalive wecom-app-svr wechatpy-gunicorn}
+PORT=${PORT:-18080}
+APP_SVR_PORT=$((PORT + 1))
+WECHATPY_PORT=$((PORT + 2))
+
+# Credential set A: the spec's published sample credentials (never real ones).
+export WECOM_APP_CORP_ID=ww1436e0e65a779aee
+export WECOM_APP_TOKEN=hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo
+export WECOM_APP_AES_KEY=6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt
+
+log() { echo "run-compare: $*" >&2; }
+
+# --- what it needs ---------------------------------------------------------------------------------
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v gcc >/dev/null || need+=(gcc)
+[[ -e /usr/include/fcgiapp.h ]] || need+=(libfcgi-dev)
+if ((${#need[@]})); then
+    if [[ $(id -u) -eq 0 ]]; then
+        log "apt-get install ${need[*]}"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    else
+        log "please install: sudo apt-get install ${need[*]}"
+        exit 1
+    fi
+fi
+PY=$BENCH/.venv/bin/python
+if ! "$PY" -c 'import wecom_app_svr, wechatpy, flask, gunicorn, matplotlib' 2>/dev/null; then
+    log "creating bench/.venv (wecom-app-svr 0.1.0, wechatpy 1.8.18, flask, gunicorn, matplotlib)"
+    python3 -m venv "$BENCH/.venv"
+    "$PY" -m pip install -q --disable-pip-version-check \
+        wecom-app-svr==0.1.0 wechatpy==1.8.18 flask gunicorn matplotlib
+fi
+
+log "building wecom-fcgi (release) and the C floor"
+swift build -c release >/dev/null
+BIN=$(swift build -c release --show-bin-path)/wecom-fcgi
+if [[ " $ROWS " == *" wecom-fcgi-static "* ]]; then
+    log "building wecom-fcgi (release, --static-swift-stdlib, scratch path .build-static)"
+    swift build -c release --static-swift-stdlib --scratch-path .build-static >/dev/null
+    STATIC_BIN=$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/wecom-fcgi
+fi
+mkdir -p "$RUN/tmp" "$GEN"
+gcc -O2 -Wall -Wextra -o "$RUN/fcgi-floor" "$BENCH/fcgi-floor.c" -lfcgi -lpthread
+
+if [[ ! -s $GEN/requests-$COUNT.lua ]]; then
+    log "generating $COUNT encrypted messages with wechatpy"
+    "$PY" "$BENCH/make-requests.py" "$GEN/requests-$COUNT.lua.tmp" "$COUNT"
+    mv "$GEN/requests-$COUNT.lua.tmp" "$GEN/requests-$COUNT.lua"
+fi
+REQUESTS=$GEN/requests-$COUNT.lua
+
+# --- the reply size: one request through wecom-fcgi in CGI mode ------------------------------------
+REPLY_BYTES=$("$PY" - "$REQUESTS" "$BIN" <<'PY'
+import os, re, subprocess, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+q, b = re.search(r'\{q="([^"]*)", b="([^"]*)"\}', text).groups()
+env = {"REQUEST_METHOD": "POST", "QUERY_STRING": q, "DOCUMENT_URI": "/wecom/callback",
+       "CONTENT_LENGTH": str(len(b)), "CONTENT_TYPE": "text/xml", "PATH": "/usr/bin:/bin"}
+env.update({k: v for k, v in os.environ.items() if k.startswith("WECOM_APP_")})
+out = subprocess.run([sys.argv[2]], input=b.encode(), env=env, capture_output=True, check=True).stdout
+head, _, body = out.partition(b"\r\n\r\n")
+if not body.startswith(b"<xml>"):
+    sys.exit(f"run-compare: the CGI run did not answer a reply envelope: {out[:300]!r}")
+print(len(body))
+PY
+)
+log "reply size: $REPLY_BYTES bytes (the ceiling and the floor answer this many)"
+
+# --- nginx: one config, every row a location ---------------------------------------------------------
+# The wecom-fcgi location is nginx.conf.example's, verbatim, with the socket path and the include path
+# replaced.
+SHIPPED_LOCATION=$(awk '/^    location = \/wecom\/callback \{/{p=1} p{print} p&&/^    \}/{exit}' "$ROOT/nginx.conf.example" \
+    | sed -e "s#unix:/run/wecom-fcgi/wecom-fcgi.sock#unix:$RUN/wecom-fcgi.sock#" \
+          -e "s#include fastcgi_params;#include /etc/nginx/fastcgi_params;#")
+[[ -n $SHIPPED_LOCATION ]] || { log "could not find the location in nginx.conf.example"; exit 1; }
+KEEPALIVE_LOCATION=$(printf '%s\n' "$SHIPPED_LOCATION" \
+    | sed -e 's#location = /wecom/callback#location = /wecom-keepalive/callback#' \
+          -e "s#fastcgi_pass unix:$RUN/wecom-fcgi.sock;#fastcgi_pass wecom_keepalive; fastcgi_keep_conn on;#")
+CEILING_BODY=$(head -c "$REPLY_BYTES" /dev/zero | tr '\0' 'x')
+USER_LINE=""
+[[ $(id -u) -eq 0 ]] && USER_LINE="user root root;"
+cat >"$RUN/nginx.conf" <<EOF
+daemon off;
+worker_processes $NGINX_WORKERS;
+pid $RUN/nginx.pid;
+error_log $RUN/error.log warn;
+$USER_LINE
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $RUN/tmp/body;
+    fastcgi_temp_path $RUN/tmp/fastcgi;
+    proxy_temp_path $RUN/tmp/proxy;
+    scgi_temp_path $RUN/tmp/scgi;
+    uwsgi_temp_path $RUN/tmp/uwsgi;
+    upstream wecom_keepalive {
+        server unix:$RUN/wecom-fcgi-keepalive.sock;
+        keepalive $WRK_CONNECTIONS;
+    }
+    server {
+        listen 127.0.0.1:$PORT;
+        client_max_body_size 64k;
+        client_body_buffer_size 64k;
+        # (1) the ceiling
+        location = /ceiling { default_type "text/xml; charset=utf-8"; return 200 "$CEILING_BODY"; }
+        # (2) the FastCGI floor: same fastcgi settings as the shipped location
+        location = /c-floor {
+            fastcgi_pass unix:$RUN/fcgi-floor.sock;
+            fastcgi_connect_timeout 1s; fastcgi_send_timeout 5s; fastcgi_read_timeout 5s;
+            include /etc/nginx/fastcgi_params;
+        }
+        # (3) the location we ship
+$SHIPPED_LOCATION
+        # (3b) the same with keep-alive to the responder
+$KEEPALIVE_LOCATION
+        # (4) and (5): the Python peers over HTTP
+        location = /wecom_app { proxy_pass http://127.0.0.1:$APP_SVR_PORT; proxy_read_timeout 5s; }
+        location = /wechatpy { proxy_pass http://127.0.0.1:$WECHATPY_PORT; proxy_read_timeout 5s; }
+    }
+}
+EOF
+
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do stop_server "$pid"; done
+}
+trap cleanup EXIT
+
+nginx -t -q -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf"
+nginx -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf" &
+NGINX_PID=$!
+PIDS+=("$NGINX_PID")
+
+wait_for() {  # wait_for DESCRIPTION COMMAND...: up to 10 s
+    local what=$1
+    shift
+    for _ in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+    log "timed out waiting for $what"
+    return 1
+}
+wait_for nginx curl -sf -o /dev/null "http://127.0.0.1:$PORT/ceiling"
+
+# Peak RSS in KiB: VmHWM of PID and all its descendants.
+peak_rss_kib() {
+    local total=0 pid kids
+    local queue=("$1")
+    while ((${#queue[@]})); do
+        pid=${queue[0]}
+        queue=("${queue[@]:1}")
+        local hwm
+        hwm=$(awk '/^VmHWM:/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+        total=$((total + ${hwm:-0}))
+        kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
+        for k in $kids; do queue+=("$k"); done
+    done
+    echo "$total"
+}
+
+# SIGTERM, then SIGKILL after 5 s (libfcgi's own SIGTERM handler only sets a flag that the C floor,
+# blocked in accept(), never looks at).
+# CPU time in clock ticks (utime + stime) of PID and all its descendants.
+cpu_ticks() {
+    local total=0 pid kids t
+    local queue=("$1")
+    while ((${#queue[@]})); do
+        pid=${queue[0]}
+        queue=("${queue[@]:1}")
+        t=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+        total=$((total + ${t:-0}))
+        kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
+        for k in $kids; do queue+=("$k"); done
+    done
+    echo "$total"
+}
+TICKS_PER_SECOND=$(getconf CLK_TCK)
+
+stop_server() {
+    local pid=$1
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# One row: start (unless the server is nginx itself), check one request, warm up, measure, read RSS.
+RESULTS=$RUN/results.jsonl
+: >"$RESULTS"
+measure() {  # measure ROW LABEL PATH SERVER_PID
+    local row=$1 label=$2 path=$3 pid=$4
+    local check
+    check=$(sed -n '2{s/^{q="\([^"]*\)", b="\([^"]*\)"},$/\1 \2/p;q}' "$REQUESTS")
+    local status
+    status=$(curl -s -o "$RUN/$row.check" -w '%{http_code}' -H 'Content-Type: text/xml' \
+        --data-binary "${check#* }" "http://127.0.0.1:$PORT$path?${check%% *}")
+    if [[ $status != 200 ]]; then
+        log "$label: a single request answered $status, not 200; skipping the row"
+        return 0
+    fi
+    log "$label: warm-up $WARMUP, then wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$WRK_DURATION"
+    WRK_REQUESTS=$REQUESTS WRK_PATH=$path wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WARMUP" \
+        -s "$BENCH/wrk-messages.lua" "http://127.0.0.1:$PORT" >/dev/null
+    local out server_before nginx_before server_after nginx_after
+    server_before=$(cpu_ticks "$pid")
+    nginx_before=$(cpu_ticks "$NGINX_PID")
+    out=$(WRK_REQUESTS=$REQUESTS WRK_PATH=$path wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WRK_DURATION" \
+        --timeout 5s -s "$BENCH/wrk-messages.lua" "http://127.0.0.1:$PORT")
+    local line
+    line=$(printf '%s\n' "$out" | grep '^RESULT ' | tail -1)
+    server_after=$(cpu_ticks "$pid")
+    nginx_after=$(cpu_ticks "$NGINX_PID")
+    local rss
+    rss=$(peak_rss_kib "$pid")
+    local cpu="\"server_cpu_ticks\": $((server_after - server_before)), \"nginx_cpu_ticks\": $((nginx_after - nginx_before)), \"ticks_per_second\": $TICKS_PER_SECOND"
+    echo "{\"row\": \"$row\", \"label\": \"$label\", \"rss_kib\": $rss, $cpu, $(echo "${line#RESULT }" \
+        | sed -e 's/\([a-z0-9_]*\)=\([0-9]*\)/"\1": \2,/g' -e 's/,$//')}" >>"$RESULTS"
+    log "$label: ${line#RESULT } rss_kib=$rss"
+}
+
+for row in $ROWS; do
+    case $row in
+    ceiling)
+        measure ceiling "(1) nginx return 200" /ceiling "$NGINX_PID"
+        ;;
+    c-floor)
+        rm -f "$RUN/fcgi-floor.sock"
+        "$RUN/fcgi-floor" "$RUN/fcgi-floor.sock" "$CORES" "$REPLY_BYTES" &
+        pid=$!
+        PIDS+=("$pid")
+        wait_for "the C floor" test -S "$RUN/fcgi-floor.sock"
+        measure c-floor "(2) C libfcgi floor, $CORES threads" /c-floor "$pid"
+        stop_server "$pid"
+        ;;
+    wecom-fcgi)
+        "$BIN" serve $WECOM_FCGI_ARGS --listen "unix:$RUN/wecom-fcgi.sock" --threads "$CORES" 2>"$RUN/wecom-fcgi.log" &
+        pid=$!
+        PIDS+=("$pid")
+        wait_for wecom-fcgi test -S "$RUN/wecom-fcgi.sock"
+        measure wecom-fcgi "(3) wecom-fcgi, $CORES threads" /wecom/callback "$pid"
+        stop_server "$pid"
+        ;;
+    wecom-fcgi-threads)
+        # (3a) as (3) but with --threads = connections: separates the thread count from keep-alive in (3b).
+        "$BIN" serve $WECOM_FCGI_ARGS --listen "unix:$RUN/wecom-fcgi.sock" --threads "$WRK_CONNECTIONS" 2>"$RUN/wecom-fcgi-threads.log" &
+        pid=$!
+        PIDS+=("$pid")
+        wait_for wecom-fcgi test -S "$RUN/wecom-fcgi.sock"
+        measure wecom-fcgi-threads "(3a) wecom-fcgi, $WRK_CONNECTIONS threads" /wecom/callback "$pid"
+        stop_server "$pid"
+        ;;
+    wecom-fcgi-static)
+        # (3c) as (3), built with --static-swift-stdlib: the Swift runtime and Foundation are linked in,
+        # so only the pages used are resident (the shared libraries are most of (3)'s RSS).
+        "$STATIC_BIN" serve $WECOM_FCGI_ARGS --listen "unix:$RUN/wecom-fcgi.sock" --threads "$CORES" 2>"$RUN/wecom-fcgi-static.log" &
+        pid=$!
+        PIDS+=("$pid")
+        wait_for wecom-fcgi test -S "$RUN/wecom-fcgi.sock"
+        measure wecom-fcgi-static "(3c) wecom-fcgi, $CORES threads, static stdlib" /wecom/callback "$pid"
+        stop_server "$pid"
+        ;;
+    wecom-fcgi-keepalive)
+        "$BIN" serve $WECOM_FCGI_ARGS --listen "unix:$RUN/wecom-fcgi-keepalive.sock" --threads "$WRK_CONNECTIONS" \
+            2>"$RUN/wecom-fcgi-keepalive.log" &
+        pid=$!
+        PIDS+=("$pid")
+        wait_for "wecom-fcgi (keep-alive)" test -S "$RUN/wecom-fcgi-keepalive.sock"
+        measure wecom-fcgi-keepalive "(3b) wecom-fcgi, keep-alive, $WRK_CONNECTIONS threads" \
+            /wecom-keepalive/callback "$pid"
+        stop_server "$pid"
+        ;;
+    wecom-app-svr)
+        (cd "$BENCH/peers" && exec "$PY" wecom_app_svr_demo.py "$APP_SVR_PORT") 2>"$RUN/wecom-app-svr.log" &
+        pid=$!
+        PIDS+=("$pid")
+        wait_for wecom-app-svr bash -c "exec 3<>/dev/tcp/127.0.0.1/$APP_SVR_PORT"
+        measure wecom-app-svr "(4) wecom-app-svr 0.1.0 (Flask server)" /wecom_app "$pid"
+        stop_server "$pid"
+        ;;
+    wechatpy-gunicorn)
+        (cd "$BENCH/peers" && exec "$BENCH/.venv/bin/gunicorn" -w "$CORES" -b "127.0.0.1:$WECHATPY_PORT" \
+            --log-level warning wechatpy_app:app) 2>"$RUN/wechatpy.log" &
+        pid=$!
+        PIDS+=("$pid")
+        wait_for "gunicorn (wechatpy)" bash -c "exec 3<>/dev/tcp/127.0.0.1/$WECHATPY_PORT"
+        measure wechatpy-gunicorn "(5) wechatpy 1.8.18 + Flask, gunicorn -w $CORES" /wechatpy "$pid"
+        stop_server "$pid"
+        ;;
+    *) log "unknown row $row" ;;
+    esac
+done
+
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+"$PY" "$BENCH/report.py" "$RESULTS" "$BENCH" \
+    "wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$WRK_DURATION (warm-up $WARMUP), $COUNT distinct messages of 400 B, reply $REPLY_BYTES B, nginx $(nginx -v 2>&1 | sed 's#.*/##') worker_processes $NGINX_WORKERS, $CORES cores, load average at the end $LOAD"
