@@ -176,3 +176,15 @@ def test_responder_log_has_one_line_per_request_without_secrets(stack_factory):
         if secret != SAMPLE_ENV["WECOM_APP_CORP_ID"]:
             assert secret not in log
     assert "你好" not in log  # message content never at info
+
+
+def test_a_request_cannot_forge_log_lines(stack_factory):
+    stack = stack_factory(mode="listen")
+    forged = "/nope%0A2099-01-01T00:00:00+0000%20info%20wecom-fcgi:%20FORGED%20GET%20/wecom/callback%20200"
+    stack.get(f"{forged}?{encoded(GET['request']['query'])}")
+    stack.post(f"{CALLBACK}?{_post_query()}", b"<xml><\x1b[31mEvil>" + b"x" * 1000 + b"</xml>")
+    lines = stack.responder.log().splitlines()
+    assert not any(line.startswith("2099-01-01") for line in lines)
+    assert any("\\u{a}2099-01-01" in line for line in lines)
+    assert not any("\x1b" in line for line in lines)
+    assert max(len(line) for line in lines) < 2000

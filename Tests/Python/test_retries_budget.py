@@ -181,3 +181,43 @@ def test_distinct_change_contact_events_in_the_same_second_are_each_handled_once
             path, body = delivery(event(user), nonce=nonce)
             assert stack.post(path, body).status == 200
     assert (tmp_path / "events").read_text().splitlines() == ["run", "run", "run"]
+
+
+def test_slow_programs_on_every_thread_never_make_nginx_time_out(stack_factory, tmp_path, api):
+    """More slow deliveries than threads: the budget counts from nginx's REQUEST_START ($msec), so a
+    request that waited for a worker is answered at once instead of after a budget of its own."""
+    counter = tmp_path / "runs"
+    program = tmp_path / "slow.sh"
+    program.write_text(f"#!/bin/sh\ncat >/dev/null\necho run >> '{counter}'\nsleep 8\necho done\n")
+    program.chmod(0o755)
+    config = tmp_path / "config.toml"
+    config.write_text(textwrap.dedent(f"""\
+        [[app]]
+        name = "bot"
+        corp_id = "{A['receive_id']}"
+        token = "{A['token']}"
+        encoding_aes_key = "{A['encoding_aes_key']}"
+        [[app.route]]
+        action = "exec"
+        command = ["{program}"]
+        timeout_ms = 10000
+        """))
+    stack = stack_factory(mode="listen", args=["--config", str(config), "--threads", "2"])
+    requests = [delivery(text_message(f"slow {i}", f"90000000000000000{i:02d}"), nonce=str(100 + i)) for i in range(6)]
+    results: list = [None] * 6
+
+    def send(i: int) -> None:
+        started = time.monotonic()
+        r = stack.post(requests[i][0], requests[i][1], timeout=10.0)
+        results[i] = (r.status, time.monotonic() - started)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [status for status, _ in results] == [200] * 6
+    assert max(took for _, took in results) < 4.9  # inside WeCom's 5 s and nginx's fastcgi_read_timeout
+    get = VECTORS["published"][0]
+    q = urllib.parse.urlencode(get["request"]["query"], quote_via=urllib.parse.quote, safe="")
+    assert stack.get(f"/wecom/callback?{q}").body == get["plaintext"].encode()

@@ -258,3 +258,46 @@ def test_stop_signal_works_with_an_inherited_blocked_mask_and_ignored_dispositio
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.mark.parametrize("stall", ["connect-only", "half-record", "params-without-end"])
+def test_stalled_tcp_fastcgi_peers_free_their_workers_after_the_io_timeout(tmp_path, stall):
+    """A TCP peer that stalls mid-request (only nginx should connect, but a bug or a local process may)
+    holds a worker for at most --io-timeout-ms (SO_RCVTIMEO, inherited by accepted TCP sockets); then
+    every thread serves again. (Accepted unix sockets do not inherit it: there, socket permissions keep
+    everyone but nginx out, and libfcgi drops a connection that sends nothing for 2 s.)"""
+    import socket
+    import struct
+    import subprocess
+    from conftest import binary, free_port
+
+    port = free_port()
+    log = tmp_path / "tcp.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(binary()), "serve", "--listen", f"127.0.0.1:{port}", "--threads", "2",
+                                 "--io-timeout-ms", "700"],
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=RESPONDER_ENV)
+    stalled = []
+    try:
+        wait_until(lambda: b"wecom-fcgi serving" in log.read_bytes(), what="tcp listener")
+        begin = struct.pack(">BBHHBx", 1, 1, 1, 8, 0) + struct.pack(">HB5x", 1, 0)
+        name, value = b"REQUEST_METHOD", b"GET"
+        params_body = bytes([len(name), len(value)]) + name + value
+        params = struct.pack(">BBHHBx", 1, 4, 1, len(params_body), 0) + params_body
+        data = {"connect-only": b"", "half-record": begin[:5], "params-without-end": begin + params}[stall]
+        for _ in range(2):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(data)
+            stalled.append(s)
+        time.sleep(0.2)
+        started = time.monotonic()
+        status, _, body = fastcgi_client.request(f"127.0.0.1:{port}", base_params(), b"")
+        assert (status, body) == OK
+        # io timeout (0.7 s), then libfcgi's graceful close waits up to 2 s for the peer to hang up.
+        assert time.monotonic() - started < 4.0
+        assert proc.poll() is None
+    finally:
+        for s in stalled:
+            s.close()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)

@@ -155,3 +155,24 @@ struct StubProcessor: MessageProcessor {
         }
     }
 }
+
+@Suite struct RequestHygieneTests {
+    @Test func logTextEscapesControlCharactersAndBoundsLength() {
+        #expect(LogText.sanitize("/nope\n2099-01-01 info FORGED") == "/nope\\u{a}2099-01-01 info FORGED")
+        #expect(LogText.sanitize("a\u{1b}[31mb\u{7f}") == "a\\u{1b}[31mb\\u{7f}")
+        #expect(LogText.sanitize("中文 ok") == "中文 ok")
+        #expect(LogText.sanitize(String(repeating: "x", count: 500)) == String(repeating: "x", count: 200) + "…")
+    }
+
+    @Test func theBudgetCountsFromTheWebServersArrivalTime() throws {
+        let fixed = Date(timeIntervalSince1970: 1_700_000_010)
+        let handler = CallbackHandler(apps: [], logger: Logger(label: "t"), now: { fixed })
+        let started = ContinuousClock.now
+        let waited = CallbackRequest(method: "POST", receivedAt: 1_700_000_007.5)
+        #expect(handler.arrival(waited, started: started) == started - .milliseconds(2500))
+        // Absent, in the future, or implausibly old: the worker's own clock.
+        for bogus in [nil, 1_700_000_011.0, 1_699_999_000.0] {
+            #expect(handler.arrival(CallbackRequest(method: "POST", receivedAt: bogus), started: started) == started)
+        }
+    }
+}

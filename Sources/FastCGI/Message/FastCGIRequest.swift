@@ -40,6 +40,9 @@ public struct FastCGIRequest: Sendable, Equatable {
     public var contentType: String? { params["CONTENT_TYPE"].flatMap { $0.isEmpty ? nil : $0 } }
     /// `REMOTE_ADDR`: the client's address as the web server saw it.
     public var remoteAddress: String? { params["REMOTE_ADDR"].flatMap { $0.isEmpty ? nil : $0 } }
+    /// `REQUEST_START`: when the web server had the request, Unix seconds with a fraction (nginx:
+    /// `fastcgi_param REQUEST_START $msec;`); `nil` when absent or not a number.
+    public var requestStart: Double? { params["REQUEST_START"].flatMap { Double($0) }.flatMap { $0.isFinite ? $0 : nil } }
 
     /// `CONTENT_LENGTH` as a number of bytes; `nil` when absent, empty or not a non-negative decimal.
     /// Informative only: the transport reads what actually arrives, whatever this says.

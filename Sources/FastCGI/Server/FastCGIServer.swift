@@ -32,16 +32,21 @@ public final class FastCGIServer: Sendable {
         public var maxBodyBytes: Int
         /// Whether `run` stops on SIGTERM/SIGINT (a watcher thread with `sigwait`).
         public var handlesSignals: Bool
+        /// How long a read or write on a web-server connection may block, in milliseconds: a peer that
+        /// stalls mid-request (a half-sent record) frees its worker after this. 0 = no limit.
+        public var ioTimeoutMS: Int
 
         /// Creates a configuration.
         /// - Parameters:
         ///   - threads: worker threads, at least 1.
         ///   - maxBodyBytes: body limit in bytes, at least 0.
         ///   - handlesSignals: stop gracefully on SIGTERM/SIGINT.
-        public init(threads: Int, maxBodyBytes: Int = 65536, handlesSignals: Bool = true) {
+        ///   - ioTimeoutMS: per-read/write limit on connections in milliseconds (default 3000; 0 = none).
+        public init(threads: Int, maxBodyBytes: Int = 65536, handlesSignals: Bool = true, ioTimeoutMS: Int = 3000) {
             self.threads = max(1, threads)
             self.maxBodyBytes = max(0, maxBodyBytes)
             self.handlesSignals = handlesSignals
+            self.ioTimeoutMS = max(0, ioTimeoutMS)
         }
     }
 
@@ -65,6 +70,9 @@ public final class FastCGIServer: Sendable {
         guard code == 0 else { throw .libraryInitFailed(code: code) }
         guard System.makeNonBlocking(socket.fileDescriptor) else {
             throw .systemCallFailed(call: "fcntl O_NONBLOCK on listening socket", errno: errno)
+        }
+        if configuration.ioTimeoutMS > 0 && !System.setIOTimeout(socket.fileDescriptor, milliseconds: configuration.ioTimeoutMS) {
+            throw .systemCallFailed(call: "setsockopt SO_RCVTIMEO/SO_SNDTIMEO on listening socket", errno: errno)
         }
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw .systemCallFailed(call: "pipe", errno: errno) }

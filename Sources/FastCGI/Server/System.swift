@@ -44,4 +44,15 @@ enum System {
         let fdFlags = fcntl(fd, F_GETFD)
         return fdFlags >= 0 && fcntl(fd, F_SETFD, fdFlags | FD_CLOEXEC) == 0
     }
+
+    /// Sets `SO_RCVTIMEO` and `SO_SNDTIMEO` on a socket; sockets `accept`ed from a listening socket
+    /// inherit them (Linux), so a peer that stalls mid-record frees its worker after `milliseconds`.
+    /// - Returns: `false` when `setsockopt` failed (e.g. `fd` is not a socket).
+    @discardableResult
+    static func setIOTimeout(_ fd: Int32, milliseconds: Int) -> Bool {
+        var value = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
+        let size = socklen_t(MemoryLayout<timeval>.size)
+        return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, size) == 0
+            && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &value, size) == 0
+    }
 }

@@ -168,7 +168,7 @@ extension ActiveSender {
                 bodies = try message.sendAPIBodies(duplicateCheckInterval: options.duplicateCheckInterval)
             } catch {
                 dropped.add(1, ordering: .relaxed)
-                logger.error("active send refused app=\(appName) touser=\(message.toUser) msgtype=\(msgType): \(error)")
+                logger.error("active send refused app=\(appName) touser=\(LogText.sanitize(message.toUser, limit: 64)) msgtype=\(msgType): \(error)")
                 return false
             }
             enum Outcome { case queued(startWorker: Bool), full, closed }
@@ -191,11 +191,11 @@ extension ActiveSender {
                 return true
             case .full:
                 dropped.add(1, ordering: .relaxed)
-                logger.error("active send queue full app=\(appName) capacity=\(options.queueCapacity): dropped msgtype=\(msgType) touser=\(message.toUser)")
+                logger.error("active send queue full app=\(appName) capacity=\(options.queueCapacity): dropped msgtype=\(msgType) touser=\(LogText.sanitize(message.toUser, limit: 64))")
                 return false
             case .closed:
                 dropped.add(1, ordering: .relaxed)
-                logger.warning("active send after shutdown app=\(appName): dropped msgtype=\(msgType) touser=\(message.toUser)")
+                logger.warning("active send after shutdown app=\(appName): dropped msgtype=\(msgType) touser=\(LogText.sanitize(message.toUser, limit: 64))")
                 return false
             }
         }
@@ -269,7 +269,7 @@ extension ActiveSender {
         private func deliver(_ job: Job) {
             for (k, body) in job.bodies.enumerated() {
                 let part = job.bodies.count > 1 ? " part=\(k + 1)/\(job.bodies.count)" : ""
-                switch send(body, label: "touser=\(job.toUser) msgtype=\(job.msgType)\(part)") {
+                switch send(body, label: "touser=\(LogText.sanitize(job.toUser, limit: 64)) msgtype=\(job.msgType)\(part)") {
                 case .success(let response):
                     if !response.invalidUser.isEmpty {
                         logger.warning("active send app=\(appName) msgtype=\(job.msgType)\(part): invaliduser=\(response.invalidUser)")
@@ -278,12 +278,12 @@ extension ActiveSender {
                     failed.add(1, ordering: .relaxed)
                     let skipped = job.bodies.count - k - 1
                     let rest = skipped > 0 ? "; \(skipped) later part(s) not sent" : ""
-                    logger.error("active send failed app=\(appName) touser=\(job.toUser) msgtype=\(job.msgType)\(part) \(error)\(rest)")
+                    logger.error("active send failed app=\(appName) touser=\(LogText.sanitize(job.toUser, limit: 64)) msgtype=\(job.msgType)\(part) \(error)\(rest)")
                     return
                 }
             }
             sent.add(1, ordering: .relaxed)
-            logger.debug("active send ok app=\(appName) touser=\(job.toUser) msgtype=\(job.msgType) parts=\(job.bodies.count)")
+            logger.debug("active send ok app=\(appName) touser=\(LogText.sanitize(job.toUser, limit: 64)) msgtype=\(job.msgType) parts=\(job.bodies.count)")
         }
 
         /// One request body, with the token refresh and the backoff schedule.

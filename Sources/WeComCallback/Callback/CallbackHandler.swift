@@ -64,22 +64,32 @@ public final class CallbackHandler: Sendable {
         let started = ContinuousClock.now
         if let status, let metrics, CallbackApp.normalise(request.path) == status.path {
             guard let address = request.remoteAddress, status.allow.contains(address) else {
-                logger.notice("\(request.method) \(request.path) 403 status endpoint refused for \(request.remoteAddress ?? "-")")
+                logger.notice("\(LogText.sanitize(request.method, limit: 16)) \(LogText.sanitize(request.path)) 403 status endpoint refused for \(LogText.sanitize(request.remoteAddress ?? "-", limit: 64))")
                 return Self.error(403, "forbidden")
             }
             status.refresh?()
             return CallbackResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
         }
         var log = RequestLog(method: request.method, path: request.path)
-        let response = respond(to: request, arrival: started, log: &log)
+        let response = respond(to: request, arrival: arrival(request, started: started), log: &log)
         let elapsed = ContinuousClock.now - started
         metrics?.request(app: log.app ?? "-", status: response.status, duration: elapsed)
         // info for a normal answer; notice for a refused request (4xx); error when an authenticated
         // message could not be handled (200 with an empty body).
         let level: Logger.Level = log.failure == nil ? .info : (response.status == 200 ? .error : .notice)
+        // Method, path, MsgType, MsgId and reasons come from the request: escaped and bounded.
         logger.log(level: level,
-                   "\(log.method) \(log.path) \(response.status) app=\(log.app ?? "-") msg=\(log.summary) msgid=\(log.msgID ?? "-") \(Self.milliseconds(elapsed))ms\(log.failure.map { " error=\"\($0)\"" } ?? "")")
+                   "\(LogText.sanitize(log.method, limit: 16)) \(LogText.sanitize(log.path)) \(response.status) app=\(log.app ?? "-") msg=\(LogText.sanitize(log.summary, limit: 64)) msgid=\(log.msgID.map { LogText.sanitize($0, limit: 64) } ?? "-") \(Self.milliseconds(elapsed))ms\(log.failure.map { " error=\"\(LogText.sanitize($0))\"" } ?? "")")
         return response
+    }
+
+    /// When the request really arrived: `started` moved back by the time it waited in the web server and
+    /// the socket backlog (`receivedAt`, at most 10 s back; a clock step or a bogus value is ignored).
+    func arrival(_ request: CallbackRequest, started: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        guard let receivedAt = request.receivedAt else { return started }
+        let waited = now().timeIntervalSince1970 - receivedAt
+        guard waited > 0, waited < 10 else { return started }
+        return started - .milliseconds(Int64(waited * 1000))
     }
 
     /// `duration` in milliseconds with two decimals, rounded half up (`0.43`, `12.00`), for the log line.

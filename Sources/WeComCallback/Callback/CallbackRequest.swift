@@ -17,11 +17,15 @@ public struct CallbackRequest: Sendable, Equatable {
     public var body: [UInt8]
     /// `true` when the transport stopped reading because the body exceeded `max_body_bytes`.
     public var bodyTooLarge: Bool
+    /// When the web server received the request, Unix seconds (nginx `$msec` as `REQUEST_START`); the
+    /// reply budget counts from here, so time spent waiting for a free worker is not given twice.
+    public var receivedAt: Double?
 
     public init(
         method: String, path: String = "/", queryString: String = "", contentType: String? = nil,
-        remoteAddress: String? = nil, body: [UInt8] = [], bodyTooLarge: Bool = false
+        remoteAddress: String? = nil, body: [UInt8] = [], bodyTooLarge: Bool = false, receivedAt: Double? = nil
     ) {
+        self.receivedAt = receivedAt
         self.method = method
         self.path = path
         self.queryString = queryString

@@ -139,7 +139,7 @@ public struct RoutingProcessor: MessageProcessor {
                 return outcome(delivery.failure.map { .failed($0) } ?? .noReply)
             case .missedBudget, .running:
                 metrics?.budgetMiss(app: appName)
-                logger.warning("reply budget missed app=\(appName) route=\(route.index) msg=\(summary) msgid=\(message.msgID ?? "-"); answered empty, \(activeSender == nil ? "the late result will be dropped (no corp_secret)" : "the result goes by active send")")
+                logger.warning("reply budget missed app=\(appName) route=\(route.index) msg=\(LogText.sanitize(summary, limit: 64)) msgid=\(LogText.sanitize(message.msgID ?? "-", limit: 64)); answered empty, \(activeSender == nil ? "the late result will be dropped (no corp_secret)" : "the result goes by active send")")
                 return outcome(.noReply)
             }
         }
@@ -159,10 +159,10 @@ public struct RoutingProcessor: MessageProcessor {
             // In time: the waiting request answers (and logs a failure in its request line).
             if delivery.finish(reply, failure: failure) { return }
             // The request was already answered empty: the result reaches the user once, actively.
-            if let failure { processor.logger.error("late action failed app=\(processor.appName) route=\(route.index) msg=\(summary) error=\"\(failure)\"") }
+            if let failure { processor.logger.error("late action failed app=\(processor.appName) route=\(route.index) msg=\(LogText.sanitize(summary, limit: 64)) error=\"\(LogText.sanitize(failure))\"") }
             guard let reply else { return }
             if !processor.sendActively(.reply(reply), to: message) {
-                processor.logger.warning("late reply dropped app=\(processor.appName) route=\(route.index) msg=\(summary) msgid=\(message.msgID ?? "-"): no active sender")
+                processor.logger.warning("late reply dropped app=\(processor.appName) route=\(route.index) msg=\(LogText.sanitize(summary, limit: 64)) msgid=\(LogText.sanitize(message.msgID ?? "-", limit: 64)): no active sender")
             }
         }
     }
@@ -206,7 +206,7 @@ public struct RoutingProcessor: MessageProcessor {
 
     private func failure(_ reason: String, _ fallback: PassiveReply?, _ route: Route, _ summary: String) -> (PassiveReply?, String?) {
         guard let fallback else { return (nil, reason) }
-        logger.error("action failed app=\(appName) route=\(route.index) msg=\(summary) error=\"\(reason)\"; sent on_error")
+        logger.error("action failed app=\(appName) route=\(route.index) msg=\(LogText.sanitize(summary, limit: 64)) error=\"\(LogText.sanitize(reason))\"; sent on_error")
         return (fallback, nil)
     }
 

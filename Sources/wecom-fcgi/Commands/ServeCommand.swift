@@ -50,8 +50,13 @@ struct ServeCommand: ParsableCommand {
     var socketOwner: String?
 
     @Option(help: ArgumentHelp(
-        "Worker threads, each serving one request at a time (default: number of cores).", valueName: "n"))
+        "Worker threads, each serving one request at a time; a request waiting for an exec program holds one for up to the reply budget (default: 2 × cores, at least 8).",
+        valueName: "n"))
     var threads: Int?
+
+    @Option(help: ArgumentHelp(
+        "Longest a read or write on a web-server connection may block, in ms; 0 = no limit.", valueName: "ms"))
+    var ioTimeoutMs: Int = 3000
 
     @Option(help: ArgumentHelp(
         "Largest request body read, in bytes; a longer body gets 413 (default: [server] max_body_bytes, 65536).",
@@ -64,6 +69,9 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         if let threads, !(1...1024).contains(threads) {
             throw ValidationError("--threads must be between 1 and 1024")
+        }
+        guard (0...600_000).contains(ioTimeoutMs) else {
+            throw ValidationError("--io-timeout-ms must be between 0 and 600000")
         }
         if let maxBodyBytes, !(0...(64 << 20)).contains(maxBodyBytes) {
             throw ValidationError("--max-body-bytes must be between 0 and \(64 << 20)")
@@ -131,7 +139,7 @@ struct ServeCommand: ParsableCommand {
         }
 
         let serverConfiguration = FastCGIServer.Configuration(
-            threads: threads ?? Self.onlineCores(), maxBodyBytes: maxBodyBytes)
+            threads: threads ?? Self.defaultThreads(), maxBodyBytes: maxBodyBytes, ioTimeoutMS: ioTimeoutMs)
         let server = try FastCGIServer(socket: socket, configuration: serverConfiguration, logger: logger)
         let summary = "mode=\(mode) socket=\(socket.displayName)\(socketDetails) threads=\(serverConfiguration.threads)"
         logger.info("wecom-fcgi serving: \(summary) max_body_bytes=\(serverConfiguration.maxBodyBytes) pid=\(getpid())")
@@ -144,7 +152,9 @@ struct ServeCommand: ParsableCommand {
         return bits
     }
 
-    private static func onlineCores() -> Int {
-        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    /// 2 × cores, at least 8: threads mostly wait (on nginx, or on an exec program for up to the reply
+    /// budget), so a few slow programs must not leave the CPU-bound requests without a thread.
+    private static func defaultThreads() -> Int {
+        max(8, 2 * Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 }

@@ -25,6 +25,6 @@ struct CallbackResponderAdapter<Wrapped: Responder>: FastCGIResponder {
         CallbackRequest(
             method: request.requestMethod, path: request.path, queryString: request.queryString,
             contentType: request.contentType, remoteAddress: request.remoteAddress, body: request.body,
-            bodyTooLarge: request.bodyTooLarge)
+            bodyTooLarge: request.bodyTooLarge, receivedAt: request.requestStart)
     }
 }
