@@ -96,13 +96,13 @@ try:
 except ImportError:
     print("report: matplotlib missing, no results.png")
     sys.exit(0)
-labels = [r["label"].split(" ", 1)[0] + "\n" + r["row"] for r in rows]
-fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
+labels = [r["label"].split(" ", 1)[0] + " " + r["row"] for r in rows]
+fig, axes = plt.subplots(1, 3, figsize=(15, 5.6))
 for ax, (key, title) in zip(axes, [("rps", "requests/s (higher is better)"), ("p99_ms", "p99 latency, ms (lower is better)"),
                                    ("rss_mib", "peak RSS, MiB (lower is better)")]):
     values = [r[key] for r in rows]
     bars = ax.bar(range(len(rows)), values, color=["#999999", "#666666", "#1f77b4", "#17becf", "#9467bd", "#2ca02c", "#d62728", "#ff7f0e"][:len(rows)])
-    ax.set_xticks(range(len(rows)), labels, fontsize=7)
+    ax.set_xticks(range(len(rows)), labels, fontsize=7, rotation=35, ha="right")
     ax.set_title(title, fontsize=10)
     for b, v in zip(bars, values):
         ax.annotate(f"{v:,.0f}" if key == "rps" else f"{v:.1f}", (b.get_x() + b.get_width() / 2, b.get_height()),

@@ -27,6 +27,11 @@ func referenceMessage(_ frame: [UInt8]) -> [UInt8]? {
     return Array(content[20..<(20 + length)])
 }
 
+/// libFuzzer's entry: one input, byte 0 the framing, the rest the frame (see the top of the file).
+/// - Parameters:
+///   - data: the input bytes (`nil` when `size` is 0).
+///   - size: the input length in bytes.
+/// - Returns: 0.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzDecrypt(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data, size >= 1 else { return 0 }
@@ -66,6 +71,10 @@ public func fuzzDecrypt(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 }
 
 /// The executable's entry point (see `runLibFuzzer`): libFuzzer's driver on `fuzzDecrypt`.
+/// - Parameters:
+///   - argc: the argument count.
+///   - argv: the arguments (libFuzzer flags, corpus directories or inputs to replay).
+/// - Returns: libFuzzer's exit status.
 @_cdecl("fuzz_decrypt_main")
 public func fuzzDecryptMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     runLibFuzzer(argc, argv, fuzzDecrypt)

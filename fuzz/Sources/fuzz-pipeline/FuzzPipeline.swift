@@ -24,6 +24,11 @@ let methods = ["GET", "POST", "PUT", "HEAD", "DELETE", "", "post", "OPTIONS"]
 let allowedStatuses: Set<Int> = [200, 400, 403, 404, 405, 413]
 let timestamp = "1700000000", nonce = "1234567890"
 
+/// libFuzzer's entry: one input, byte 0 the control byte, then `part1 0x00 part2` (see the top of the file).
+/// - Parameters:
+///   - data: the input bytes (`nil` when `size` is 0).
+///   - size: the input length in bytes.
+/// - Returns: 0.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPipeline(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data, size >= 1 else { return 0 }
@@ -79,6 +84,10 @@ public func fuzzPipeline(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 }
 
 /// The executable's entry point (see `runLibFuzzer`): libFuzzer's driver on `fuzzPipeline`.
+/// - Parameters:
+///   - argc: the argument count.
+///   - argv: the arguments (libFuzzer flags, corpus directories or inputs to replay).
+/// - Returns: libFuzzer's exit status.
 @_cdecl("fuzz_pipeline_main")
 public func fuzzPipelineMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     runLibFuzzer(argc, argv, fuzzPipeline)

@@ -6,6 +6,11 @@ import Foundation
 import FuzzSupport
 import WeComCallback
 
+/// libFuzzer's entry: one input, any bytes (an XML document or not).
+/// - Parameters:
+///   - data: the input bytes (`nil` when `size` is 0).
+///   - size: the input length in bytes.
+/// - Returns: 0 (the input is always kept eligible for the corpus).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzXML(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
@@ -29,6 +34,10 @@ public func fuzzXML(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 }
 
 /// The executable's entry point (see `runLibFuzzer`): libFuzzer's driver on `fuzzXML`.
+/// - Parameters:
+///   - argc: the argument count.
+///   - argv: the arguments (libFuzzer flags, corpus directories or inputs to replay).
+/// - Returns: libFuzzer's exit status.
 @_cdecl("fuzz_xml_main")
 public func fuzzXMLMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     runLibFuzzer(argc, argv, fuzzXML)
