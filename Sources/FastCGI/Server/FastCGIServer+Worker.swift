@@ -10,7 +10,7 @@ import Darwin
 #endif
 
 extension FastCGIServer {
-    private enum Readiness {
+    enum Readiness {
         case readable
         case stop
         case retry
@@ -26,12 +26,17 @@ extension FastCGIServer {
         }
         // Closes a kept-alive web server connection still open at shutdown.
         defer { FCGX_Free(request, 1) }
+        let listenWaiter = ListenWaiter(listening: socket.fileDescriptor, wake: wakeReadFD)
+        defer { listenWaiter?.close() }
 
         while true {
             // A kept-alive connection (fastcgi_keep_conn on) carries the next request itself;
             // otherwise the next request starts with a new connection on the listening socket.
             let keptConnection = request.pointee.ipcFd
-            switch waitReadable(keptConnection >= 0 ? keptConnection : socket.fileDescriptor) {
+            let readiness = keptConnection >= 0 || listenWaiter == nil
+                ? waitReadable(keptConnection >= 0 ? keptConnection : socket.fileDescriptor)
+                : listenWaiter?.wait(isStopping: { self.isStopping }) ?? .stop
+            switch readiness {
             case .stop: return
             case .retry: continue
             case .readable: break
@@ -136,5 +141,44 @@ extension FastCGIServer {
                 FCGX_PutStr($0, Int32(buffer.count), stream) == Int32(buffer.count)
             }
         }
+    }
+}
+
+/// Waits for a new connection on the listening socket without waking every idle worker for each one:
+/// each worker has its own epoll set holding the listening socket with `EPOLLEXCLUSIVE` (so the kernel
+/// wakes one waiter per connection instead of the whole herd) and the wake-up pipe (which wakes all).
+struct ListenWaiter {
+    private let epollFD: Int32
+
+    /// - Returns: `nil` when epoll is unavailable; the worker then falls back to `poll(2)`.
+    init?(listening: Int32, wake: Int32) {
+        let fd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard fd >= 0 else { return nil }
+        var listenEvent = epoll_event()
+        listenEvent.events = EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue
+        listenEvent.data.fd = listening
+        var wakeEvent = epoll_event()
+        wakeEvent.events = EPOLLIN.rawValue
+        wakeEvent.data.fd = wake
+        guard epoll_ctl(fd, EPOLL_CTL_ADD, listening, &listenEvent) == 0,
+              epoll_ctl(fd, EPOLL_CTL_ADD, wake, &wakeEvent) == 0
+        else {
+            Glibc.close(fd)
+            return nil
+        }
+        epollFD = fd
+    }
+
+    func wait(isStopping: () -> Bool) -> FastCGIServer.Readiness {
+        var events = (epoll_event(), epoll_event())
+        let ready = withUnsafeMutableBytes(of: &events) { raw in
+            epoll_wait(epollFD, raw.baseAddress?.assumingMemoryBound(to: epoll_event.self), 2, -1)
+        }
+        if ready < 0 { return errno == EINTR ? .retry : .stop }
+        return isStopping() ? .stop : (ready > 0 ? .readable : .retry)
+    }
+
+    func close() {
+        Glibc.close(epollFD)
     }
 }

@@ -101,7 +101,6 @@ public struct RoutingProcessor: MessageProcessor {
             return outcome(.forbidden("AgentID \(actual) is not this app's (\(agentID))"))
         }
         let route = router.route(for: message)
-        let json = message.jsonData()
         let elapsed = Double((ContinuousClock.now - context.arrival).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - context.arrival).components.seconds)
         let deadline = Date().addingTimeInterval(replyBudget - elapsed)
@@ -110,27 +109,26 @@ public struct RoutingProcessor: MessageProcessor {
         switch deliveries.claim(key, route: route?.index) {
         case .retry(let delivery):
             metrics?.dedupHit(app: appName)
-            record(json, route: delivery.route, retry: true)
+            record(message, route: delivery.route, retry: true)
             if case .answered(let reply?) = delivery.wait(until: deadline) {
                 return outcome(.reply(render(reply, to: message, corpID: context.corpID)), retry: true)
             }
             return outcome(.noReply, retry: true)
 
         case .first(let delivery):
-            record(json, route: route?.index, retry: false)
+            record(message, route: route?.index, retry: false)
             guard let route else {
                 delivery.finish(nil)
                 return outcome(.noReply)
             }
             guard case .exec = route.action else {
-                let (reply, failure) = run(route, message: message, json: json, summary: summary)
+                let (reply, failure) = run(route, message: message, summary: summary)
                 delivery.finish(reply)
                 if let reply { return outcome(.reply(render(reply, to: message, corpID: context.corpID))) }
                 return outcome(failure.map { .failed($0) } ?? .noReply)
             }
             // A program may be slow: run it beside the request and wait at most until the budget's end.
-            let job = RunningAction(processor: self, route: route, message: message, json: json, summary: summary,
-                                    delivery: delivery)
+            let job = RunningAction(processor: self, route: route, message: message, summary: summary, delivery: delivery)
             DispatchQueue.global().async { job.run() }
             switch delivery.wait(until: deadline) {
             case .answered(let reply?):
@@ -150,12 +148,11 @@ public struct RoutingProcessor: MessageProcessor {
         let processor: RoutingProcessor
         let route: Route
         let message: InboundMessage
-        let json: [UInt8]
         let summary: String
         let delivery: Delivery
 
         func run() {
-            let (reply, failure) = processor.run(route, message: message, json: json, summary: summary)
+            let (reply, failure) = processor.run(route, message: message, summary: summary)
             // In time: the waiting request answers (and logs a failure in its request line).
             if delivery.finish(reply, failure: failure) { return }
             // The request was already answered empty: the result reaches the user once, actively.
@@ -170,7 +167,7 @@ public struct RoutingProcessor: MessageProcessor {
     /// Runs a route's action.
     /// - Returns: the passive reply to give (or `nil`), and a failure reason to log when the action failed
     ///   without an `on_error` reply (a failure with one is logged here).
-    func run(_ route: Route, message: InboundMessage, json: [UInt8], summary: String) -> (PassiveReply?, String?) {
+    func run(_ route: Route, message: InboundMessage, summary: String) -> (PassiveReply?, String?) {
         let result: ActionResult
         switch route.action {
         case .ignore:
@@ -178,7 +175,7 @@ public struct RoutingProcessor: MessageProcessor {
         case .echo:
             result = PassiveReply.echo(for: message).map(ActionResult.reply) ?? .noReply
         case .exec(let exec):
-            let (execResult, stderr) = exec.perform(message: message, json: json, appName: appName, metrics: metrics)
+            let (execResult, stderr) = exec.perform(message: message, json: message.jsonData(), appName: appName, metrics: metrics)
             if !stderr.isEmpty { logger.debug("exec stderr app=\(appName) route=\(route.index): \(stderr)") }
             result = execResult
         default:
@@ -222,10 +219,11 @@ public struct RoutingProcessor: MessageProcessor {
         Array(reply.renderXML(toUser: message.fromUserName, fromUser: corpID, createTime: Int64(now().timeIntervalSince1970)).utf8)
     }
 
-    private func record(_ json: [UInt8], route: Int?, retry: Bool) {
+    /// Journals the message (its JSON form is built only when there is a journal).
+    private func record(_ message: InboundMessage, route: Int?, retry: Bool) {
         guard let journal else { return }
         do {
-            try journal.append(app: appName, route: route, messageJSON: json, receivedAt: now(), retry: retry)
+            try journal.append(app: appName, route: route, messageJSON: message.jsonData(), receivedAt: now(), retry: retry)
         } catch {
             metrics?.journalFailure(app: appName)
             logger.error("journal write failed app=\(appName) error=\"\(error)\" failures=\(journal.failureCount)")
