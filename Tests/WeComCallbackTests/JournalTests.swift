@@ -98,3 +98,43 @@ import Glibc
         #expect(isJSONObject(found[3]) && found[3].contains("fourth"))
     }
 }
+
+/// Authenticated messages that fail to parse are journaled too (README: every verified message is).
+@Suite struct JournalUnparsedTests {
+    func journaled(_ plaintext: [UInt8]) throws -> [String: Any] {
+        let path = try RT.temporaryDirectory().appendingPathComponent("j.jsonl").path
+        let journal = try Journal(path: path)
+        let p = RT.processor([Route(index: 0, action: .echo)], journal: journal)
+        guard case .failed = RT.run(p, plaintext) else {
+            Issue.record("parsed")
+            return [:]
+        }
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1)
+        return try #require(try JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any])
+    }
+
+    @Test func aMessageWithAnOutOfRangeNumberIsJournaledAsBase64() throws {
+        let plaintext = Array("<xml><ToUserName>c</ToUserName><FromUserName>u</FromUserName><CreateTime>99999999999999999999999</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>".utf8)
+        let line = try journaled(plaintext)
+        #expect(line["received_at"] as? String == "2023-11-14T22:13:20.000Z")
+        #expect(line["app"] as? String == "helpdesk")
+        #expect(line["route"] is NSNull)
+        #expect(line["error"] as? String == "field CreateTime is not a valid number (23 bytes)")
+        #expect((line["raw_base64"] as? String).flatMap { Data(base64Encoded: $0) }.map(Array.init) == plaintext)
+        #expect(line["message"] == nil)
+    }
+
+    @Test func aMessageWithTooManyElementsIsJournaledAsBase64() throws {
+        let plaintext = Array(("<xml>" + String(repeating: "<a/>", count: 5000) + "</xml>").utf8)
+        let line = try journaled(plaintext)
+        #expect(line["error"] as? String == "XML: more than 4096 elements")
+        #expect((line["raw_base64"] as? String).flatMap { Data(base64Encoded: $0) }.map(Array.init) == plaintext)
+    }
+
+    @Test func theLineEscapesTheAppNameAndTheReason() {
+        let line = Journal.unparsedLine(app: "a\"b", error: "x\ny", plaintext: [0, 255], receivedAt: Date(timeIntervalSince1970: 0))
+        #expect(String(decoding: line, as: UTF8.self)
+            == #"{"received_at":"1970-01-01T00:00:00.000Z","app":"a\"b","route":null,"error":"x\ny","raw_base64":"AP8="}"# + "\n")
+    }
+}

@@ -7,9 +7,10 @@ import Glibc
 /// An append-only JSON Lines file of every message an app accepted.
 ///
 /// Each line is `{"received_at":"<ISO-8601 UTC>","app":"<name>","route":<index or null>,"message":<message JSON>}`
-/// (with `"retry":true` before `"message"` for a retried delivery),
-/// written with one `write(2)` loop under a lock (one lock per journal, so concurrent requests never
-/// interleave lines) and `fsync(2)`ed before the reply is sent. The file is opened with `O_APPEND`,
+/// (with `"retry":true` before `"message"` for a retried delivery). An authenticated message that could
+/// not be parsed is journaled too, as `{"received_at":…,"app":…,"route":null,"error":"<why>","raw_base64":"<plaintext>"}`.
+/// Lines are written with one `write(2)` loop under a lock (one lock per journal, so concurrent requests
+/// never interleave lines) and `fsync(2)`ed before the reply is sent. The file is opened with `O_APPEND`,
 /// created with mode 0640 if missing. ``reopen()`` closes and reopens it (for SIGHUP after log rotation).
 ///
 /// Failure policy: a failed write never blocks the reply. ``append(app:route:messageJSON:receivedAt:)``
@@ -101,6 +102,17 @@ public final class Journal: Sendable {
         try write(line)
     }
 
+    /// Appends one line for an authenticated message that could not be parsed, and fsyncs it.
+    /// - Parameters:
+    ///   - app: the app's name.
+    ///   - error: why parsing failed (short; it must not quote the message).
+    ///   - plaintext: the decrypted plaintext, journaled as base64.
+    ///   - receivedAt: when the message arrived.
+    /// - Throws: ``JournalError`` as ``append(app:route:messageJSON:receivedAt:retry:)``.
+    public func appendUnparsed(app: String, error: String, plaintext: [UInt8], receivedAt: Date) throws(JournalError) {
+        try write(Self.unparsedLine(app: app, error: error, plaintext: plaintext, receivedAt: receivedAt))
+    }
+
     /// Writes one line under the lock, reopening the file first if an earlier append failed.
     private func write(_ line: [UInt8]) throws(JournalError) {
         let result: Result<Void, JournalError> = state.withLock { state in
@@ -129,6 +141,17 @@ public final class Journal: Sendable {
         out += Array("\"message\":".utf8)
         out += messageJSON.isEmpty ? Array("null".utf8) : messageJSON
         out += Array("}\n".utf8)
+        return out
+    }
+
+    /// The JSON line for an unparseable message (with its trailing `\n`).
+    static func unparsedLine(app: String, error: String, plaintext: [UInt8], receivedAt: Date) -> [UInt8] {
+        let time = receivedAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        var out = Array("{\"received_at\":\"\(time)\",\"app\":".utf8)
+        JSONText.writeString(app, to: &out)
+        out += Array(",\"route\":null,\"error\":".utf8)
+        JSONText.writeString(String(error.prefix(256)), to: &out)
+        out += Array(",\"raw_base64\":\"\(Data(plaintext).base64EncodedString())\"}\n".utf8)
         return out
     }
 
