@@ -85,3 +85,24 @@ import TOMLKit
         }
     }
 }
+
+/// swift-mustache parses in time quadratic in the number of tags: template sources are capped.
+@Suite struct TemplateLimitTests {
+    @Test func aTemplateOver16KiBIsAProblemAndFast() {
+        let toml = "[[app]]\nname = \"a\"\n[[app.route]]\naction = \"text\"\ntext = \"" + String(repeating: "{{a}}", count: 50_000) + "\"\n"
+        let started = ContinuousClock.now
+        #expect(throws: ConfigError(problems: [ConfigProblem(.error, "app[0].route[0].text", "template longer than 16384 bytes", line: 5)])) {
+            try Configuration.parse(toml, environment: RT.secrets)
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test func aTemplateOfExactly16KiBIsAccepted() throws {
+        let source = String(repeating: "{{a}}", count: 3276) + "abcd"
+        #expect(source.utf8.count == 16384)
+        #expect(try MessageTemplate(source).render(["a": "1"]).count == 3276 + 4)
+        #expect(throws: MessageTemplate.ParseError(reason: "template longer than 16384 bytes", line: 0, column: 0)) {
+            try MessageTemplate(source + "中")
+        }
+    }
+}
