@@ -127,7 +127,7 @@ final class RecordingSender: ActiveSending {
     }
 
     @Test func sendAPIOnlyRepliesOfAProgramGoByActiveSend() throws {
-        let route = Route(index: 0, action: .exec(try ExecAction(
+        let route = Route(index: 0, action: .exec(ExecAction(
             command: ["/bin/sh", "-c", #"cat >/dev/null; echo '{"MsgType":"markdown","Content":"**hi**"}'"#],
             executable: "/bin/sh", timeoutMS: 3000, onError: nil)))
         let sender = RecordingSender()

@@ -111,6 +111,15 @@ struct ConfigLoader {
     // MARK: Document
 
     mutating func load(source: String) -> Configuration? {
+        guard text.utf8.count <= Configuration.maxFileBytes else {
+            error("", "file larger than \(Configuration.maxFileBytes) bytes")
+            return nil
+        }
+        // Before toml++ sees it: toml++ recurses once per level of dotted keys and headers.
+        if let line = TOMLDepth.firstLine(deeperThan: ConfigValue.maxDepth, in: text) {
+            problems.append(ConfigProblem(.error, "", "nested deeper than \(ConfigValue.maxDepth) levels", line: line))
+            return nil
+        }
         let document: TOMLTable
         do {
             document = try TOMLTable(string: text)
@@ -122,7 +131,15 @@ struct ConfigLoader {
             problems.append(ConfigProblem(.error, "", "TOML syntax error"))
             return nil
         }
-        guard case .table(let root) = ConfigValue.from(table: document) else { return nil }
+        let converted: ConfigValue
+        do {
+            converted = try ConfigValue.from(table: document)
+        } catch {
+            let path = error.keyPath.count > 200 ? error.keyPath.prefix(200) + "…" : error.keyPath
+            problems.append(ConfigProblem(.error, String(path), "nested deeper than \(ConfigValue.maxDepth) levels"))
+            return nil
+        }
+        guard case .table(let root) = converted else { return nil }
         checkKeys(root, at: "", allowed: ConfigSchema.topLevel)
 
         let server = loadServer(root["server"])

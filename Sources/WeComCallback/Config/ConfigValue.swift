@@ -28,28 +28,60 @@ public enum ConfigValue: Sendable, Equatable {
         }
     }
 
+    /// How deep tables and arrays may nest: the document's root table is level 1, `[a.b]` is level 3.
+    ///
+    /// toml++ limits the nesting of inline tables and arrays, but not of dotted keys and table headers
+    /// (`k.k.k.…k = 1` with thousands of parts parses fine), and the conversion below recurses once per
+    /// level, so a deep file would overflow the stack. No key of ours is deeper than 5 levels.
+    public static let maxDepth = 64
+
+    /// A value nested deeper than ``maxDepth``.
+    struct TooDeep: Error, Equatable {
+        /// The dotted key path down to the first value past the limit (its first 64 levels).
+        var keyPath: String
+    }
+
     /// Converts a TOMLKit value.
-    /// - Parameter value: a value from a parsed `TOMLTable`.
+    /// - Parameters:
+    ///   - value: a value from a parsed `TOMLTable`.
+    ///   - depth: the level of `value` (the root table is level 1).
+    ///   - path: the key path of `value`, for the error.
     /// - Returns: the same value as a ``ConfigValue``.
-    static func from(_ value: any TOMLValueConvertible) -> ConfigValue {
+    /// - Throws: ``TooDeep`` when a table or array inside is nested deeper than ``maxDepth``.
+    static func from(_ value: any TOMLValueConvertible, depth: Int, path: String) throws(TooDeep) -> ConfigValue {
+        guard depth <= maxDepth else { throw TooDeep(keyPath: path) }
         switch value.type {
         case .string: return .string(value.string ?? "")
         case .int: return .integer(value.int ?? 0)
         case .double: return .float(value.double ?? 0)
         case .bool: return .boolean(value.bool ?? false)
-        case .table: return value.table.map(from(table:)) ?? .table([:])
-        case .array: return .array(value.array.map { $0.map(from) } ?? [])
+        case .table:
+            guard let table = value.table else { return .table([:]) }
+            return try from(table: table, depth: depth, path: path)
+        case .array:
+            var out: [ConfigValue] = []
+            for (i, item) in (value.array ?? []).enumerated() {
+                out.append(try from(item, depth: depth + 1, path: "\(path)[\(i)]"))
+            }
+            return .array(out)
         case .date, .time, .dateTime: return .dateTime(value.debugDescription)
         }
     }
 
     /// Converts a whole TOMLKit table.
-    /// - Parameter table: a parsed table.
+    /// - Parameters:
+    ///   - table: a parsed table.
+    ///   - depth: the table's level (1 for the document).
+    ///   - path: the table's key path (empty for the document).
     /// - Returns: `.table` with every key converted.
-    static func from(table: TOMLTable) -> ConfigValue {
+    /// - Throws: ``TooDeep`` when a table or array inside is nested deeper than ``maxDepth``.
+    static func from(table: TOMLTable, depth: Int = 1, path: String = "") throws(TooDeep) -> ConfigValue {
+        guard depth <= maxDepth else { throw TooDeep(keyPath: path) }
         var out: [String: ConfigValue] = [:]
         for key in table.keys {
-            if let value = table[key] { out[key] = from(value) }
+            if let value = table[key] {
+                out[key] = try from(value, depth: depth + 1, path: path.isEmpty ? key : "\(path).\(key)")
+            }
         }
         return .table(out)
     }

@@ -122,6 +122,9 @@ public struct Configuration: Sendable {
         self.warnings = warnings
     }
 
+    /// The largest configuration file accepted: 1 MiB (a real one is a few KiB).
+    public static let maxFileBytes = 1 << 20
+
     /// Reads and validates a configuration file.
     /// - Parameters:
     ///   - path: the TOML file.
@@ -132,6 +135,10 @@ public struct Configuration: Sendable {
     /// - Throws: ``ConfigError`` with every problem found (all errors and warnings), when there is at
     ///   least one error or the file cannot be read.
     public static func load(path: String, environment: [String: String]) throws(ConfigError) -> Configuration {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
+           size.intValue > maxFileBytes {
+            throw ConfigError("\(path) is larger than \(maxFileBytes) bytes")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError("cannot read \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
         }

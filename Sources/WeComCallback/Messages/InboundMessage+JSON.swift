@@ -81,7 +81,7 @@ extension InboundMessage {
                 } else if let text = JSONText.scalar(item) {
                     out.append(XMLElement(name: key, text: text))
                 } else if item is [Any] {
-                    throw .invalidJSON("nested array under \(key)")
+                    throw .invalidJSON("nested array under \(XMLError.printable(key))")
                 }
             }
         }

@@ -8,7 +8,8 @@ public enum MessageError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A required element is absent; the associated value is its path, e.g. `FromUserName` or
     /// `ScanCodeInfo/ScanResult`.
     case missingField(String)
-    /// A numeric element does not hold a number (after trimming whitespace).
+    /// A numeric element does not hold a number (after trimming whitespace). The value is message
+    /// content: the description gives only its length, so logs never show it.
     case invalidValue(field: String, value: String)
     /// The JSON form (``InboundMessage/init(json:)``) is not valid JSON or not an object.
     case invalidJSON(String)
@@ -18,7 +19,7 @@ public enum MessageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .xml(let error): return "XML: \(error)"
         case .missingField(let path): return "missing required field \(path)"
         case .invalidValue(let field, let value):
-            return "field \(field) is not a valid number: '\(value.prefix(40))'"
+            return "field \(field) is not a valid number (\(value.utf8.count) bytes)"
         case .invalidJSON(let why): return "invalid message JSON: \(why)"
         }
     }

@@ -9,7 +9,8 @@ import Foundation
 ///
 /// Its stdout decides the reply: empty (or only whitespace) → no reply; a JSON object → that reply
 /// object (``ParsedReply`` JSON contract, e.g. `{"MsgType":"text","Content":"…"}`); anything else → a text reply of stdout with trailing line
-/// breaks removed. A non-zero exit, passing `timeout_ms`, more than 64 KiB on stdout, or an invalid
+/// breaks removed, cut to ``maxTextBytes`` (a passive reply then keeps 2048 bytes of it; active send, up
+/// to 4 messages). A non-zero exit, passing `timeout_ms`, more than 64 KiB on stdout, or an invalid
 /// JSON reply object is a failure: the process group is killed, `on_error` is replied if set (else no
 /// reply) and one log line says why. stderr is drained and discarded; its first line is logged at debug.
 public struct ExecAction: Sendable, Equatable {
@@ -25,6 +26,10 @@ public struct ExecAction: Sendable, Equatable {
     public var maxOutputBytes: Int
     /// The environment programs start from (secrets already removed).
     public var baseEnvironment: [String: String]
+
+    /// The most of a program's plain (non-JSON) output that becomes a text reply: 8 KiB, 4 messages by
+    /// active send. Output that merely starts with `{` is text too, and should not become 32 messages.
+    public static let maxTextBytes = 8192
 
     /// The default `timeout_ms`.
     public static let defaultTimeoutMS = 4000
@@ -116,6 +121,7 @@ public struct ExecAction: Sendable, Equatable {
         }
         var end = stdout.endIndex
         while end > stdout.startIndex, stdout[end - 1] == 0x0a || stdout[end - 1] == 0x0d { end -= 1 }
-        return .reply(.text(String(decoding: stdout[..<end], as: UTF8.self)))
+        let text = String(decoding: stdout[..<end], as: UTF8.self)
+        return .reply(.text(XMLText.truncatedUTF8(text, maxBytes: maxTextBytes)))
     }
 }

@@ -16,22 +16,32 @@ public struct MessageTemplate: Sendable, Equatable, CustomStringConvertible {
     public let source: String
     let template: MustacheTemplate
 
+    /// The longest template source accepted, in UTF-8 bytes: 16 KiB. swift-mustache's parser takes time
+    /// quadratic in the number of tags (50,000 tags: 20 s), and a reload runs on the signal thread.
+    public static let maxSourceBytes = 16384
+
     /// Why a template was refused.
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
-        /// swift-mustache's reason, e.g. `unfinishedName`.
+        /// swift-mustache's reason, e.g. `unfinishedName`; or the whole message when `line` is 0.
         public var reason: String
-        /// 1-based line inside the template.
+        /// 1-based line inside the template; 0 when the template was refused as a whole (too long).
         public var line: Int
         /// 1-based column inside the template.
         public var column: Int
-        /// `invalid template: <reason> at line L, column C`.
-        public var description: String { "invalid template: \(reason) at line \(line), column \(column)" }
+        /// `invalid template: <reason> at line L, column C`, or `reason` alone when `line` is 0.
+        public var description: String {
+            line > 0 ? "invalid template: \(reason) at line \(line), column \(column)" : reason
+        }
     }
 
     /// Parses a template.
     /// - Parameter source: the template text (`{{Name}}` tags over field-view paths).
-    /// - Throws: ``ParseError`` for a syntax error (unclosed tag, mismatched section …).
+    /// - Throws: ``ParseError`` for a syntax error (unclosed tag, mismatched section …) or a source
+    ///   longer than ``maxSourceBytes``.
     public init(_ source: String) throws(ParseError) {
+        guard source.utf8.count <= Self.maxSourceBytes else {
+            throw ParseError(reason: "template longer than \(Self.maxSourceBytes) bytes", line: 0, column: 0)
+        }
         self.source = source
         // The pragma switches off HTML escaping for this template.
         let prepared = "{{%CONTENT_TYPE:TEXT}}" + Self.rewritingSlashes(source)

@@ -91,6 +91,7 @@ public struct RoutingProcessor: MessageProcessor {
         do {
             message = try InboundMessage(xml: plaintext)
         } catch {
+            recordUnparsed(plaintext, error: "\(error)")
             return ProcessingOutcome(.failed("message parse failed: \(error)"))
         }
         let summary = message.event.map { "event/\($0)" } ?? message.msgType
@@ -217,6 +218,17 @@ public struct RoutingProcessor: MessageProcessor {
 
     private func render(_ reply: PassiveReply, to message: InboundMessage, corpID: String) -> [UInt8] {
         Array(reply.renderXML(toUser: message.fromUserName, fromUser: corpID, createTime: Int64(now().timeIntervalSince1970)).utf8)
+    }
+
+    /// Journals an authenticated message that could not be parsed (as base64, with the reason).
+    private func recordUnparsed(_ plaintext: [UInt8], error reason: String) {
+        guard let journal else { return }
+        do {
+            try journal.appendUnparsed(app: appName, error: reason, plaintext: plaintext, receivedAt: now())
+        } catch {
+            metrics?.journalFailure(app: appName)
+            logger.error("journal write failed app=\(appName) error=\"\(error)\" failures=\(journal.failureCount)")
+        }
     }
 
     /// Journals the message (its JSON form is built only when there is a journal).

@@ -208,13 +208,13 @@ private struct XMLByteParser {
         pendingOpen = nil
 
         while let top = stack.last {
-            guard i < n else { throw .unterminated("element <\(top.name)>") }
+            guard i < n else { throw .unterminated("element <\(XMLError.printable(top.name))>") }
             let c = b[i]
             if c != ASCII.lt {
                 try readText(into: &stack[stack.count - 1])
                 continue
             }
-            guard i + 1 < n else { throw .unterminated("element <\(top.name)>") }
+            guard i + 1 < n else { throw .unterminated("element <\(XMLError.printable(top.name))>") }
             let next = b[i + 1]
             if next == ASCII.slash {
                 try parseEndTag(for: top)
@@ -260,7 +260,7 @@ private struct XMLByteParser {
         // Attributes: tolerated, skipped.
         while true {
             skipSpace()
-            guard i < n else { throw .unterminated("start tag <\(name)>") }
+            guard i < n else { throw .unterminated("start tag <\(XMLError.printable(name))>") }
             let c = b[i]
             if c == ASCII.gt {
                 i += 1
@@ -268,18 +268,18 @@ private struct XMLByteParser {
                 return nil
             }
             if c == ASCII.slash {
-                guard i + 1 < n else { throw .unterminated("start tag <\(name)>") }
+                guard i + 1 < n else { throw .unterminated("start tag <\(XMLError.printable(name))>") }
                 guard b[i + 1] == ASCII.gt else { throw .malformed(offset: i, reason: "expected '/>'") }
                 i += 2
                 return XMLElement(name: name)
             }
             _ = try readName()
             skipSpace()
-            guard i < n else { throw .unterminated("start tag <\(name)>") }
+            guard i < n else { throw .unterminated("start tag <\(XMLError.printable(name))>") }
             guard b[i] == ASCII.equals else { throw .malformed(offset: i, reason: "expected '=' in attribute") }
             i += 1
             skipSpace()
-            guard i < n else { throw .unterminated("start tag <\(name)>") }
+            guard i < n else { throw .unterminated("start tag <\(XMLError.printable(name))>") }
             let quote = b[i]
             guard quote == ASCII.quote || quote == ASCII.apostrophe else {
                 throw .malformed(offset: i, reason: "attribute value not quoted")
@@ -302,10 +302,10 @@ private struct XMLByteParser {
         guard nameEnd - nameStart == open.nameEnd - open.nameStart,
               sameBytes(nameStart, open.nameStart, count: nameEnd - nameStart)
         else {
-            throw .malformed(offset: start, reason: "end tag </\(string(nameStart..<nameEnd))> does not match <\(open.name)>")
+            throw .malformed(offset: start, reason: "end tag </\(XMLError.printable(string(nameStart..<nameEnd)))> does not match <\(XMLError.printable(open.name))>")
         }
         skipSpace()
-        guard i < n else { throw .unterminated("end tag </\(open.name)>") }
+        guard i < n else { throw .unterminated("end tag </\(XMLError.printable(open.name))>") }
         guard b[i] == ASCII.gt else { throw .malformed(offset: i, reason: "expected '>'") }
         i += 1
     }
@@ -376,7 +376,7 @@ private struct XMLByteParser {
             guard !digits.isEmpty, digits.count <= 8, let value = UInt32(digits, radix: radix),
                   let scalar = Unicode.Scalar(value), value != 0
             else {
-                throw .malformed(offset: start, reason: "invalid character reference &\(name);")
+                throw .malformed(offset: start, reason: "invalid character reference &\(XMLError.printable(name));")
             }
             decoded = String(Character(scalar))
         }
