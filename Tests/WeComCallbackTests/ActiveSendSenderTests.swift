@@ -262,7 +262,7 @@ import Testing
         for i in 0..<3 { sender.enqueue(AS.text("m\(i)")) }
         #expect(eventually { server.requests(path: Self.sendPath).count == 1 })
         let late = DispatchQueue.global()
-        late.asyncAfter(deadline: .now() + 0.3) { server.release() }
+        late.asyncAfter(deadline: .now() + 1.5) { server.release() }
         #expect(sender.shutdown(timeout: .milliseconds(200)) == false)
         #expect(!sender.enqueue(AS.text("too late")))
         #expect(eventually { sender.counts.dropped == 3 })  // m1, m2 at the deadline + "too late"
