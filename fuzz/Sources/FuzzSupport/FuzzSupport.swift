@@ -31,11 +31,17 @@ public enum FuzzFixture {
         }
     }()
 
-    /// One handler for the whole run: the echo app on ``path``, logging nowhere.
-    public static let handler = CallbackHandler(
-        apps: [CallbackApp(name: "fuzz", path: path, crypt: crypt, corpID: corpID,
-                           processor: EchoProcessor(now: { Date(timeIntervalSince1970: 1_700_000_000) }))],
-        logger: Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() }))
+    /// One handler for the whole run: the production echo route on ``path``, logging nowhere, without
+    /// retry deduplication (every input runs the action).
+    public static let handler: CallbackHandler = {
+        let logger = Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() })
+        let processor = RoutingProcessor(
+            appName: "fuzz", router: Router(routes: [Route(index: 0, action: .echo)]), logger: logger,
+            now: { Date(timeIntervalSince1970: 1_700_000_000) }, deliveries: DeliveryCache(capacity: 0))
+        return CallbackHandler(
+            apps: [CallbackApp(name: "fuzz", path: path, crypt: crypt, corpID: corpID, processor: processor)],
+            logger: logger)
+    }()
 
     /// Raw AES-256-CBC (no padding) of `input` with set B's key and IV, then standard base64.
     /// - Parameter input: a multiple of 16 bytes (may be empty).
