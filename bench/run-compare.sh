@@ -17,7 +17,8 @@
 # (1) and (2); writes bench/results.md, bench/results.json and bench/results.png.
 #
 # Environment: WRK_THREADS (2), WRK_CONNECTIONS (32), WRK_DURATION (10s), WARMUP (2s), COUNT (2000),
-# ROWS (default: all; e.g. ROWS="ceiling wecom-fcgi"), NGINX_WORKERS (1), WECOM_FCGI_ARGS (extra
+# ROWS (default: all; e.g. ROWS="ceiling wecom-fcgi"), CORES (threads of rows 2 and 3; default: nproc),
+# NGINX_WORKERS (1), WECOM_FCGI_ARGS (extra
 # arguments to every wecom-fcgi serve, e.g. "--log-level notice").
 # Installs what it needs: apt (as root): wrk nginx-light libfcgi-dev gcc; pip into bench/.venv.
 set -euo pipefail
@@ -26,7 +27,7 @@ ROOT=$PWD
 BENCH=$ROOT/bench
 RUN=$BENCH/.run
 GEN=$BENCH/.gen
-CORES=$(nproc)
+CORES=${CORES:-$(nproc)}   # threads for rows (2) and (3); CORES=1 measures one thread
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-32}
 WRK_DURATION=${WRK_DURATION:-10s}
