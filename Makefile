@@ -5,7 +5,7 @@ BUILD_DIR  := .build
 BIN        := $(BUILD_DIR)/$(CONFIG)/wecom-fcgi
 PYTEST     := .venv/bin/python -m pytest
 
-.PHONY: all deps build release run test test-swift test-python clean bench bench-micro bench-compare fuzz sanitize
+.PHONY: all deps build release run test test-swift test-python clean bench bench-micro bench-compare fuzz sanitize soak
 
 all: build
 
@@ -36,6 +36,10 @@ bench-micro: build
 
 bench-compare: deps
 	bench/run-compare.sh
+
+# Soak: SOAK_SECONDS (600) of mixed traffic through nginx; checks 5xx, RSS, fds and the journal count.
+soak: deps
+	bench/soak.sh
 
 # libFuzzer targets (fuzz/), each run for SECONDS (default 60); crashes land in fuzz/artifacts/.
 SECONDS ?= 60
