@@ -48,7 +48,7 @@ sed -i 's#access_log [^;]*;#access_log off;#' "$RUN/nginx.conf"
 
 "$BIN" serve --config "$RUN/config.toml" --listen "unix:$RUN/wecom-fcgi.sock" --log-level warning 2>"$RUN/wecom-fcgi.log" &
 FCGI=$!
-nginx -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf" &
+"$(command -v nginx || echo /usr/sbin/nginx)" -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf" &
 NGINX=$!
 cleanup() { kill -QUIT "$NGINX" 2>/dev/null || true; kill -TERM "$FCGI" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT

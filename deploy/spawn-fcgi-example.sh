@@ -7,6 +7,8 @@
 #
 # Usage: deploy/spawn-fcgi-example.sh [extra wecom-fcgi serve options…]
 set -eu
+# Needs root (spawn-fcgi changes the socket owner and drops to -u/-g) and the service user:
+#   useradd --system --no-create-home --shell /usr/sbin/nologin wecom-fcgi
 
 SOCKET=${WECOM_FCGI_SOCKET:-/run/wecom-fcgi/wecom-fcgi.sock}
 BIN=${WECOM_FCGI_BIN:-/usr/local/bin/wecom-fcgi}
@@ -23,4 +25,4 @@ install -d -m 0755 "$(dirname "$SOCKET")"
 exec spawn-fcgi -n \
     -s "$SOCKET" -M 0660 -U www-data -G www-data \
     -u wecom-fcgi -g wecom-fcgi \
-    -- "$BIN" serve --threads "$(nproc)" "$@"
+    -- "$BIN" serve "$@"

@@ -25,14 +25,20 @@ USER_LINE=""
 [[ $(id -u) -eq 0 ]] && USER_LINE="user root root;"
 sed -e "s#@PREFIX@#$RUN#g" -e "s#@PORT@#$PORT#g" -e "s#@FASTCGI_PASS@#unix:$SOCKET#g" \
     -e "s#@USER@#$USER_LINE#g" scripts/nginx-local.conf.template >"$RUN/nginx.conf"
-nginx -t -q -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf"
+# nginx lives in /usr/sbin, which is not on a normal user's PATH on Debian.
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    echo "run-local: 127.0.0.1:$PORT is already in use; stop that or run: PORT=8081 make run" >&2
+    exit 1
+fi
+"$NGINX" -t -q -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf"
 
 # Own process groups (set -m): Ctrl-C reaches only this script, whose trap sends each child one SIGTERM
 # (a second signal would make wecom-fcgi skip the drain).
 set -m
 "$BIN" serve --listen "unix:$SOCKET" --socket-mode 0660 --threads 2 &
 FCGI_PID=$!
-nginx -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf" &
+"$NGINX" -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf" &
 NGINX_PID=$!
 set +m
 
@@ -40,6 +46,7 @@ stopped=0
 stop() {
     ((stopped)) && return
     stopped=1
+    trap '' INT TERM  # a second signal must not cut the shutdown short
     echo
     echo "run-local: stopping nginx and wecom-fcgi"
     kill -QUIT "$NGINX_PID" 2>/dev/null || true
@@ -65,7 +72,7 @@ with open(body_path, "w", encoding="utf-8", newline="") as f:
     f.write(post["request"]["body"])
 query = lambda v: urllib.parse.urlencode(v["request"]["query"], quote_via=urllib.parse.quote, safe="")
 print(f"""
-wecom-fcgi and nginx are running: {url}  (logs: .run/error.log, .run/access.log; Ctrl-C stops)
+wecom-fcgi and nginx are running: {url}  (wecom-fcgi logs below; nginx logs in .run/; Ctrl-C stops)
 
 URL verification (published GET, vector official-py-A-get); expected body: {get["plaintext"]}
   curl -sS '{url}?{query(get)}'; echo

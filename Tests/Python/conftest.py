@@ -174,7 +174,8 @@ class Nginx:
             conf = conf.replace(key, value)
         conf_path = self.prefix / "nginx.conf"
         conf_path.write_text(conf)
-        cmd = ["nginx", "-p", str(self.prefix), "-e", str(self.prefix / "error.log"), "-c", str(conf_path)]
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"  # /usr/sbin is not on a normal user's PATH
+        cmd = [nginx, "-p", str(self.prefix), "-e", str(self.prefix / "error.log"), "-c", str(conf_path)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, start_new_session=True)
 

@@ -260,7 +260,7 @@ import Testing
         let log = LogRecorder()
         let (sender, _) = AS.sender(server, logger: log.logger())
         for i in 0..<3 { sender.enqueue(AS.text("m\(i)")) }
-        #expect(eventually { server.requests(path: Self.sendPath).count == 1 })
+        #expect(eventually(timeout: .seconds(30)) { server.requests(path: Self.sendPath).count == 1 })
         let late = DispatchQueue.global()
         late.asyncAfter(deadline: .now() + 1.5) { server.release() }
         #expect(sender.shutdown(timeout: .milliseconds(200)) == false)

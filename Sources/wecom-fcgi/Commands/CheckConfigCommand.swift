@@ -22,16 +22,22 @@ struct CheckConfigCommand: ParsableCommand {
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
-        let path = config ?? environment[Configuration.pathVariable].flatMap { $0.isEmpty ? nil : $0 } ?? Configuration.defaultPath
+        let explicit = config ?? environment[Configuration.pathVariable].flatMap { $0.isEmpty ? nil : $0 }
+        // No file asked for and none at the default path: check what `serve` would run then, the
+        // one-app configuration from WECOM_APP_CORP_ID, WECOM_APP_TOKEN and WECOM_APP_AES_KEY.
+        let path = explicit ?? Configuration.defaultPath
+        let source = explicit == nil && !FileManager.default.fileExists(atPath: path) ? "environment" : path
         do {
-            let loaded = try Configuration.load(path: path, environment: environment)
-            for warning in loaded.warnings { print("\(path): \(warning)") }
-            print("\(path): OK, \(loaded.apps.count) app\(loaded.apps.count == 1 ? "" : "s"): "
-                + loaded.apps.map { "\($0.name) (\($0.path ?? "every path"), \($0.routes.count) routes)" }.joined(separator: ", "))
+            let loaded = source == "environment"
+                ? try Configuration.fromEnvironment(environment)
+                : try Configuration.load(path: path, environment: environment)
+            for warning in loaded.warnings { print("\(source): \(warning)") }
+            print("\(source): OK, \(loaded.apps.count) app\(loaded.apps.count == 1 ? "" : "s"): "
+                + loaded.apps.map { "\($0.name) (\($0.path ?? "every path"), \($0.routes.count) route\($0.routes.count == 1 ? "" : "s"))" }.joined(separator: ", "))
         } catch {
-            for problem in error.problems { print("\(path): \(problem)") }
+            for problem in error.problems { print("\(source): \(problem)") }
             let count = error.errors.count
-            print("\(path): \(count) error\(count == 1 ? "" : "s")")
+            print("\(source): \(count) error\(count == 1 ? "" : "s")")
             throw ExitCode(1)
         }
     }
