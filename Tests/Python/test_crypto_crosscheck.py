@@ -84,3 +84,8 @@ def test_credentials_can_come_from_a_config_file_app(tmp_path):
     assert wrong.returncode == 1 and b"-40001" in wrong.stderr
     ambiguous = run_cli(args, env=clean_env, check=False)
     assert ambiguous.returncode != 0 and b"choose one with --app" in ambiguous.stderr
+
+
+def test_decrypt_accepts_a_whole_reply_envelope():
+    envelope = run_cli(["crypto", "encrypt", "--timestamp", "1", "--nonce", "2"], input_bytes="你好".encode(), env=ENV).stdout
+    assert run_cli(["crypto", "decrypt"], input_bytes=envelope, env=ENV).stdout == "你好".encode()

@@ -44,7 +44,7 @@ struct CryptoCommand: ParsableCommand {
 
     struct Decrypt: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Decrypt a base64 Encrypt value (file or stdin) and print the plaintext.",
+            abstract: "Decrypt a base64 Encrypt value or a whole envelope (file or stdin) and print the plaintext.",
             discussion: """
                 The plaintext goes to stdout byte-exact; the receiveid found goes to stderr as
                 `receiveid: …`. With --msg-signature, --timestamp and --nonce the signature is checked
@@ -60,8 +60,10 @@ struct CryptoCommand: ParsableCommand {
 
         func run() throws {
             let crypt = try credentials.crypt(requireCorpID: !anyReceiveid)
-            let text = String(decoding: try readInput(file), as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let input = try readInput(file)
+            var text = String(decoding: input, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            // A whole envelope (a request body or a reply) is accepted too: its Encrypt is decrypted.
+            if text.hasPrefix("<"), let envelope = try? Envelope(parsing: input) { text = envelope.encrypt }
             do {
                 if let msgSignature {
                     guard try Signature.verify(
