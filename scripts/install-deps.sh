@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libfcgi-dev libssl-dev pkg-config spawn-fcgi nginx-light curl openssl python3 python3-venv)
+PACKAGES=(libfcgi-dev libssl-dev libcurl4-openssl-dev pkg-config spawn-fcgi nginx-light curl openssl python3 python3-venv)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
