@@ -11,8 +11,9 @@ Configure it as
     on_error = "Sorry, please try again later."
 
 stdin: the message JSON ({"Content": "/ask …", "FromUserName": …}); stdout: the reply.
-WeCom waits 5 seconds: keep the model call well under timeout_ms, or reply "working on it" and send
-the answer later through the send-message API. Needs LLM_API_URL (an OpenAI-compatible
+WeCom waits 5 seconds. A slower model is fine when the app has a corp_secret: wecom-fcgi answers WeCom
+empty at the reply budget and delivers this program's answer through the send API when it arrives (give
+the route a timeout_ms such as 60000). Needs LLM_API_URL (an OpenAI-compatible
 /v1/chat/completions endpoint), LLM_API_KEY and optionally LLM_MODEL in the environment.
 """
 import json
