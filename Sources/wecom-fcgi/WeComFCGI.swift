@@ -6,6 +6,7 @@ struct WeComFCGI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wecom-fcgi",
         abstract: "A FastCGI responder for WeCom (企业微信) app callbacks, behind nginx.",
+        version: "0.1.0",
         subcommands: [
             ServeCommand.self,
             CryptoCommand.self,
