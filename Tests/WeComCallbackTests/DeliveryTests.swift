@@ -147,4 +147,19 @@ final class RecordingSender: ActiveSending {
         #expect(!lines[0].contains("\"retry\":true"))
         #expect(lines[1].contains("\"route\":0,\"retry\":true,\"message\":"))
     }
+
+    @Test func moreSlowProgramsThanCoresAllStartAtOnce() async throws {
+        // Each program records its start, then sleeps 1.5 s. With a budget of 0.1 s every request returns
+        // at once; all 6 programs must have started long before the first one ends.
+        let dir = try RT.temporaryDirectory()
+        let counter = dir.appendingPathComponent("runs")
+        let p = RT.processor([try countingRoute(counter, sleep: 1.5)], deliveries: DeliveryCache(), replyBudget: 0.1)
+        let started = ContinuousClock.now
+        for i in 0..<6 {
+            _ = p.process(RT.xml("text", "<Content>slow \(i)</Content>", msgID: "77\(i)"), context: RT.context)
+        }
+        #expect(eventually(timeout: .seconds(1.2)) { runs(counter) == 6 })
+        #expect(ContinuousClock.now - started < .milliseconds(1400))
+        try await Task.sleep(for: .milliseconds(1700))
+    }
 }

@@ -130,7 +130,12 @@ public struct RoutingProcessor: MessageProcessor {
             }
             // A program may be slow: run it beside the request and wait at most until the budget's end.
             let job = RunningAction(processor: self, route: route, message: message, summary: summary, delivery: delivery)
-            DispatchQueue.global().async { job.run() }
+            // A thread of its own, not a GCD queue: on Linux the global queues run about one thread per
+            // core, so a few programs blocking there would hold back every later program and all other
+            // GCD work in the process (URLSession's callbacks for active send among it).
+            let thread = Thread { job.run() }
+            thread.name = "exec"
+            thread.start()
             switch delivery.wait(until: deadline) {
             case .answered(let reply?):
                 return outcome(.reply(render(reply, to: message, corpID: context.corpID)))
