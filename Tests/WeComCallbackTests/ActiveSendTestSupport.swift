@@ -39,6 +39,7 @@ final class MockWeComAPI: Sendable {
     private let connections = Mutex<[Int32]>([])
     private let gate = DispatchSemaphore(value: 0)
     private let released = Atomic<Bool>(false)
+    private let stopped = Atomic<Bool>(false)
 
     var base: String { "http://127.0.0.1:\(port)" }
     var requests: [Request] { recorded.withLock { $0 } }
@@ -78,18 +79,29 @@ final class MockWeComAPI: Sendable {
     }
 
     /// Stops listening and closes every connection.
+    ///
+    /// Only `shutdown(2)` here: the accept thread closes the listener itself once `accept` has
+    /// failed. Closing it from this thread would free the descriptor number while the accept
+    /// thread may still be about to call `accept` on it, and a server created meanwhile by a test
+    /// running in parallel could get that number: its connections would then be answered by this
+    /// server's `respond`.
     func stop() {
         release()
+        stopped.store(true, ordering: .sequentiallyConsistent)
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         connections.withLock { fds in for fd in fds { shutdown(fd, Int32(SHUT_RDWR)) } }
     }
 
     private func acceptLoop() {
-        while true {
+        defer { close(listener) }
+        while !stopped.load(ordering: .sequentiallyConsistent) {
             let fd = accept(listener, nil, nil)
-            guard fd >= 0 else { return }
+            guard fd >= 0 else {
+                if errno == EINTR { continue }
+                return
+            }
             connections.withLock { $0.append(fd) }
+            if stopped.load(ordering: .sequentiallyConsistent) { shutdown(fd, Int32(SHUT_RDWR)) }
             let thread = Thread { [self] in serve(fd) }
             thread.start()
         }
