@@ -27,16 +27,36 @@ extension FastCGIResponse {
     public func encodedHead() -> [UInt8] {
         let code = (100...999).contains(status) ? status : 500
         let reason = code == status ? reasonPhrase : "Internal Server Error"
-        var head = "Status: \(code) \(reason)\r\n"
-        head += "Content-Type: \(Self.clean(contentType))\r\n"
-        head += "Content-Length: \(body.count)\r\n"
+        var head: [UInt8] = []
+        head.reserveCapacity(96 + headers.count * 48)
+        func append(_ text: String) { head.append(contentsOf: text.utf8) }
+        func appendClean(_ text: String) {
+            let utf8 = text.utf8
+            if utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) {
+                head.append(contentsOf: utf8.filter { $0 != 13 && $0 != 10 && $0 != 0 })
+            } else {
+                head.append(contentsOf: utf8)
+            }
+        }
+        append("Status: ")
+        append(String(code))
+        append(" ")
+        append(reason)
+        append("\r\nContent-Type: ")
+        appendClean(contentType)
+        append("\r\nContent-Length: ")
+        append(String(body.count))
+        append("\r\n")
         for header in headers {
             let name = Self.clean(header.name)
             guard !name.isEmpty, !name.contains(":") else { continue }
-            head += "\(name): \(Self.clean(header.value))\r\n"
+            append(name)
+            append(": ")
+            appendClean(header.value)
+            append("\r\n")
         }
-        head += "\r\n"
-        return Array(head.utf8)
+        append("\r\n")
+        return head
     }
 
     /// Head and body, as written to the web server.

@@ -92,7 +92,8 @@ extension FastCGIServer {
     /// `String` for `"="` walks grapheme clusters, and with nginx's ~30 parameters per request that was
     /// about 15 % of the responder's CPU under load. Invalid UTF-8 is repaired as `String(cString:)` does.
     private static func readParams(_ envp: FCGX_ParamArray?) -> [String: String] {
-        var params: [String: String] = [:]
+        // nginx sends about 30 parameters: room for them up front instead of growing (and rehashing) twice.
+        var params = [String: String](minimumCapacity: 48)
         guard var cursor = envp else { return params }
         while let entry = cursor.pointee {
             if let equals = strchr(entry, Int32(UInt8(ascii: "="))) {

@@ -27,6 +27,8 @@ public final class CallbackHandler: Sendable {
     public let metrics: ServiceMetrics?
     /// The Prometheus endpoint, when configured.
     public let status: StatusEndpoint?
+    /// Each app's counters (and `-`'s, for requests no app matched), made once: no lock per request.
+    private let appCounters: [String: ServiceMetrics.AppCounters]
 
     /// `[server] status_path`: Prometheus text for the addresses in `status_allow` only.
     public struct StatusEndpoint: Sendable {
@@ -57,6 +59,13 @@ public final class CallbackHandler: Sendable {
         self.now = now
         self.metrics = metrics
         self.status = status
+        var counters: [String: ServiceMetrics.AppCounters] = [:]
+        if let metrics {
+            for name in apps.map(\.name) + ["-"] where counters[name] == nil {
+                counters[name] = metrics.counters(forApp: name)
+            }
+        }
+        appCounters = counters
     }
 
     /// Answers one request; never throws, never traps.
@@ -73,7 +82,12 @@ public final class CallbackHandler: Sendable {
         var log = RequestLog(method: request.method, path: request.path)
         let response = respond(to: request, arrival: arrival(request, started: started), log: &log)
         let elapsed = ContinuousClock.now - started
-        metrics?.request(app: log.app ?? "-", status: response.status, duration: elapsed)
+        let app = log.app ?? "-"
+        if let counters = appCounters[app] {
+            counters.request(status: response.status, duration: elapsed)
+        } else {
+            metrics?.request(app: app, status: response.status, duration: elapsed)
+        }
         // info for a normal answer; notice for a refused request (4xx); error when an authenticated
         // message could not be handled (200 with an empty body).
         let level: Logger.Level = log.failure == nil ? .info : (response.status == 200 ? .error : .notice)
@@ -216,12 +230,17 @@ public final class CallbackHandler: Sendable {
     }
 
     private func countCryptoFailure(_ error: WXBizMsgCryptError, app: String) {
-        guard let metrics else { return }
+        let kind: ServiceMetrics.CryptoFailure
         switch error {
-        case .signatureMismatch: metrics.cryptoFailure(app: app, .signature)
-        case .receiveIDMismatch: metrics.cryptoFailure(app: app, .receiveid)
-        case .envelopeParseFailed: metrics.cryptoFailure(app: app, .envelope)
-        default: metrics.cryptoFailure(app: app, .decrypt)
+        case .signatureMismatch: kind = .signature
+        case .receiveIDMismatch: kind = .receiveid
+        case .envelopeParseFailed: kind = .envelope
+        default: kind = .decrypt
+        }
+        if let counters = appCounters[app] {
+            counters.cryptoFailure(kind)
+        } else {
+            metrics?.cryptoFailure(app: app, kind)
         }
     }
 }

@@ -10,6 +10,9 @@ enum LogText {
     ///   - limit: the most scalars kept.
     /// - Returns: printable one-line text.
     static func sanitize(_ text: String, limit: Int = defaultLimit) -> String {
+        // The common case (printable ASCII within the limit) is returned as it is: this runs several
+        // times for every request's log line.
+        if text.utf8.count <= limit, text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
         var out = String.UnicodeScalarView()
         var count = 0
         for scalar in text.unicodeScalars {

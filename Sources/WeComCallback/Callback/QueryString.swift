@@ -29,19 +29,29 @@ public struct QueryString: Sendable, Equatable {
     /// - Returns: the decoded parameters (a name without `=` has the empty value).
     /// - Throws: ``ParseError`` for a duplicated name, a malformed `%XX` escape or a value that is not UTF-8.
     public static func parse(_ raw: String) throws(ParseError) -> QueryString {
-        var values: [String: String] = [:]
+        var values = [String: String](minimumCapacity: 8)
         for pair in raw.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let nameEnd = pair.firstIndex(of: UInt8(ascii: "=")) ?? pair.endIndex
             let rawName = pair[pair.startIndex..<nameEnd]
             let rawValue = nameEnd < pair.endIndex ? pair[pair.index(after: nameEnd)...] : pair[pair.endIndex...]
-            let printable = String(decoding: rawName.prefix(40), as: UTF8.self)
-            guard let nameBytes = percentDecode(rawName) else { throw .badPercentEscape(printable) }
-            guard let name = String(validating: nameBytes, as: UTF8.self) else { throw .notUTF8(printable) }
-            guard let valueBytes = percentDecode(rawValue) else { throw .badPercentEscape(name) }
-            guard let value = String(validating: valueBytes, as: UTF8.self) else { throw .notUTF8(name) }
+            let name = try decoded(rawName) { .badPercentEscape($0) } notUTF8: { .notUTF8($0) }
+            let value = try decoded(rawValue) { _ in .badPercentEscape(name) } notUTF8: { _ in .notUTF8(name) }
             guard values.updateValue(value, forKey: name) == nil else { throw .duplicate(name) }
         }
         return QueryString(values: values)
+    }
+
+    /// One name or value, percent-decoded. Without a `%` the bytes are a slice of a `String` and so
+    /// already valid UTF-8: they are copied as they are (the usual case: WeCom's parameters are
+    /// digits, letters and base64).
+    private static func decoded(
+        _ raw: Substring.UTF8View.SubSequence, badEscape: (String) -> ParseError, notUTF8: (String) -> ParseError
+    ) throws(ParseError) -> String {
+        guard raw.contains(UInt8(ascii: "%")) else { return String(Substring(raw)) }
+        let printable = String(decoding: raw.prefix(40), as: UTF8.self)
+        guard let bytes = percentDecode(raw) else { throw badEscape(printable) }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw notUTF8(printable) }
+        return text
     }
 
     /// Decodes `%XX` escapes once; every other byte (including `+`) is kept. `nil` for a bad escape.

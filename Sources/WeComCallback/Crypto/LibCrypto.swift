@@ -5,6 +5,23 @@ import COpenSSL
 /// Nothing here implements a primitive: AES, SHA, base64 and the CSPRNG are libcrypto's.
 /// Every function takes and returns byte arrays and never traps on any input.
 enum LibCrypto {
+    /// An algorithm fetched from OpenSSL's default provider once for the process.
+    ///
+    /// OpenSSL 3 looks up the implementation behind the legacy `EVP_sha1()` / `EVP_aes_256_cbc()`
+    /// handles on every `EVP_DigestInit`/`EVP_CipherInit` (an "implicit fetch": a property query under
+    /// a global lock). Fetching explicitly once removes that from every request (it was about a third
+    /// of the time of a signature). Fetched objects are immutable and safe to share between threads.
+    struct Algorithm: @unchecked Sendable {
+        let pointer: OpaquePointer?
+    }
+
+    /// SHA-1, fetched (or the legacy handle when the fetch fails).
+    static let sha1Algorithm = Algorithm(pointer: EVP_MD_fetch(nil, "SHA1", nil) ?? EVP_sha1())
+    /// SHA-256, fetched (or the legacy handle when the fetch fails).
+    static let sha256Algorithm = Algorithm(pointer: EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256())
+    /// AES-256-CBC, fetched (or the legacy handle when the fetch fails).
+    static let aes256CBCAlgorithm = Algorithm(pointer: EVP_CIPHER_fetch(nil, "AES-256-CBC", nil) ?? EVP_aes_256_cbc())
+
     /// AES-256-CBC over whole 16-byte blocks with OpenSSL's own padding disabled.
     ///
     /// - Parameters:
@@ -19,7 +36,7 @@ enum LibCrypto {
         defer { EVP_CIPHER_CTX_free(ctx) }
         let initialised = key.withUnsafeBufferPointer { k in
             iv.withUnsafeBufferPointer { v in
-                EVP_CipherInit_ex(ctx, EVP_aes_256_cbc(), nil, k.baseAddress, v.baseAddress, encrypt ? 1 : 0)
+                EVP_CipherInit_ex(ctx, aes256CBCAlgorithm.pointer, nil, k.baseAddress, v.baseAddress, encrypt ? 1 : 0)
             }
         }
         guard initialised == 1, EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 else { return nil }
@@ -42,7 +59,7 @@ enum LibCrypto {
         return output
     }
 
-    /// A one-shot message digest (`EVP_sha1()` → 20 bytes, `EVP_sha256()` → 32 bytes).
+    /// A one-shot message digest (SHA-1 → 20 bytes, SHA-256 → 32 bytes).
     static func digest(_ md: OpaquePointer?, _ input: [UInt8]) -> [UInt8]? {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var len: UInt32 = 0
@@ -54,10 +71,10 @@ enum LibCrypto {
     }
 
     /// SHA-1 of `input`: 20 bytes, or `nil` on a libcrypto failure.
-    static func sha1(_ input: [UInt8]) -> [UInt8]? { digest(EVP_sha1(), input) }
+    static func sha1(_ input: [UInt8]) -> [UInt8]? { digest(sha1Algorithm.pointer, input) }
 
     /// SHA-256 of `input`: 32 bytes, or `nil` on a libcrypto failure.
-    static func sha256(_ input: [UInt8]) -> [UInt8]? { digest(EVP_sha256(), input) }
+    static func sha256(_ input: [UInt8]) -> [UInt8]? { digest(sha256Algorithm.pointer, input) }
 
     /// `count` bytes from OpenSSL's CSPRNG (`RAND_bytes`), or `nil` when it is not seeded.
     static func randomBytes(_ count: Int) -> [UInt8]? {

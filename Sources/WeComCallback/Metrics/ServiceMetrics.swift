@@ -1,14 +1,134 @@
 import Prometheus
+import Synchronization
 
 /// The process's counters and the request-latency histogram, rendered as Prometheus text on the
 /// optional `[server] status_path` (swift-prometheus; no global metrics system is bootstrapped).
 ///
 /// One instance per process, shared by every thread and app and kept across configuration reloads.
-/// Every method is cheap and thread-safe (the registry hands back the same counter for the same labels).
+/// Every method is cheap and thread-safe: each counter is made once through the registry and then
+/// found in a small cache keyed by its labels (the registry's own lookup builds the metric name and
+/// compares label arrays on every call — several microseconds per request under load).
 public final class ServiceMetrics: Sendable {
     /// The registry behind the metrics (for tests and embedding).
     public let registry: PrometheusCollectorRegistry
-    private let latency: DurationHistogram
+    fileprivate let latency: DurationHistogram
+    private let counters = Mutex<[CounterKey: Counter]>([:])
+
+    /// The counters, each with the name of its second label (after `app`), if any.
+    fileprivate enum Metric: Hashable {
+        case requests, cryptoFailures, dedupHits, budgetMisses, execFailures, journalFailures
+
+        var descriptor: MetricNameDescriptor {
+            switch self {
+            case .requests: return counter("requests", "Requests answered, by app and HTTP status.")
+            case .cryptoFailures: return counter("crypto_failures", "Requests refused for a bad signature, undecryptable payload, wrong receiveid or bad envelope.")
+            case .dedupHits: return counter("dedup_hits", "Retried deliveries answered without running the action again.")
+            case .budgetMisses: return counter("budget_misses", "Deliveries answered empty because the action outran the reply budget.")
+            case .execFailures: return counter("exec_failures", "exec actions that failed, by reason.")
+            case .journalFailures: return counter("journal_write_failures", "Journal appends that failed (the reply was still sent).")
+            }
+        }
+
+        var secondLabel: String? {
+            switch self {
+            case .requests: return "status"
+            case .cryptoFailures: return "kind"
+            case .execFailures: return "reason"
+            case .dedupHits, .budgetMisses, .journalFailures: return nil
+            }
+        }
+    }
+
+    /// A counter and its label values.
+    fileprivate struct CounterKey: Hashable {
+        var metric: Metric
+        var app: String
+        var label: String
+    }
+
+    /// Increments a counter, making it on first use (the slow path: one lock; ``AppCounters`` has
+    /// none for the usual label values).
+    fileprivate func increment(_ metric: Metric, app: String, label: String = "") {
+        makeCounter(CounterKey(metric: metric, app: app, label: label)).increment()
+    }
+
+    fileprivate func makeCounter(_ key: CounterKey) -> Counter {
+        if let counter = counters.withLock({ $0[key] }) { return counter }
+        var labels = [("app", key.app)]
+        if let name = key.metric.secondLabel { labels.append((name, key.label)) }
+        let counter = registry.makeCounter(descriptor: key.metric.descriptor, labels: labels)
+        counters.withLock { $0[key] = counter }
+        return counter
+    }
+
+    /// The counters of one app for the request path, without a lock: each counter is made on first
+    /// use and then read with one atomic load. (A shared lock here cost ~10 % of the CPU with 32
+    /// worker threads on 2 cores.) Make one per app when the app is set up and keep it.
+    /// - Parameter app: the app's name, or `-` for requests no app matched.
+    /// - Returns: the app's counters, recording into this instance.
+    public func counters(forApp app: String) -> AppCounters {
+        AppCounters(metrics: self, app: app)
+    }
+
+    /// One app's counters (see ``ServiceMetrics/counters(forApp:)``); thread-safe.
+    public final class AppCounters: Sendable {
+        private let metrics: ServiceMetrics
+        private let app: String
+        private let slots: [CounterKey: LazyCounter]
+
+        /// The statuses the handler answers with (other statuses take the locked path).
+        static let statuses = [200, 400, 403, 404, 405, 413]
+
+        fileprivate init(metrics: ServiceMetrics, app: String) {
+            self.metrics = metrics
+            self.app = app
+            var keys = Self.statuses.map { CounterKey(metric: .requests, app: app, label: String($0)) }
+            keys += [CryptoFailure.signature, .decrypt, .receiveid, .envelope].map {
+                CounterKey(metric: .cryptoFailures, app: app, label: $0.rawValue)
+            }
+            keys += [ExecFailure.timeout, .exit, .output, .reply, .spawn].map {
+                CounterKey(metric: .execFailures, app: app, label: $0.rawValue)
+            }
+            keys += [Metric.dedupHits, .budgetMisses, .journalFailures].map { CounterKey(metric: $0, app: app, label: "") }
+            slots = Dictionary(uniqueKeysWithValues: keys.map { ($0, LazyCounter()) })
+        }
+
+        private func increment(_ metric: Metric, label: String = "") {
+            let key = CounterKey(metric: metric, app: app, label: label)
+            guard let slot = slots[key] else {
+                metrics.increment(metric, app: app, label: label)
+                return
+            }
+            slot.get { metrics.makeCounter(key) }.increment()
+        }
+
+        /// As ``ServiceMetrics/request(app:status:duration:)`` for this app.
+        public func request(status: Int, duration: Duration) {
+            increment(.requests, label: String(status))
+            metrics.latency.record(duration)
+        }
+
+        /// As ``ServiceMetrics/cryptoFailure(app:_:)`` for this app.
+        public func cryptoFailure(_ kind: CryptoFailure) { increment(.cryptoFailures, label: kind.rawValue) }
+        /// As ``ServiceMetrics/dedupHit(app:)`` for this app.
+        public func dedupHit() { increment(.dedupHits) }
+        /// As ``ServiceMetrics/budgetMiss(app:)`` for this app.
+        public func budgetMiss() { increment(.budgetMisses) }
+        /// As ``ServiceMetrics/execFailure(app:_:)`` for this app.
+        public func execFailure(_ reason: ExecFailure) { increment(.execFailures, label: reason.rawValue) }
+        /// As ``ServiceMetrics/journalFailure(app:)`` for this app.
+        public func journalFailure() { increment(.journalFailures) }
+    }
+
+    /// A counter made on first use, then read without a lock.
+    private final class LazyCounter: Sendable {
+        private let reference = AtomicLazyReference<Counter>()
+
+        func get(_ make: () -> Counter) -> Counter {
+            if let counter = reference.load() { return counter }
+            return reference.storeIfNil(make())
+        }
+    }
 
     /// Latency buckets: 0.1 ms … 5 s (WeCom's deadline).
     static let latencyBuckets: [Duration] = [
@@ -37,7 +157,7 @@ public final class ServiceMetrics: Sendable {
     ///   - status: the HTTP status sent.
     ///   - duration: arrival to response.
     public func request(app: String, status: Int, duration: Duration) {
-        registry.makeCounter(descriptor: Self.counter("requests", "Requests answered, by app and HTTP status."), labels: [("app", app), ("status", String(status))]).increment()
+        increment(.requests, app: app, label: String(status))
         latency.record(duration)
     }
 
@@ -49,17 +169,17 @@ public final class ServiceMetrics: Sendable {
 
     /// `wecom_crypto_failures_total{app,kind}`.
     public func cryptoFailure(app: String, _ kind: CryptoFailure) {
-        registry.makeCounter(descriptor: Self.counter("crypto_failures", "Requests refused for a bad signature, undecryptable payload, wrong receiveid or bad envelope."), labels: [("app", app), ("kind", kind.rawValue)]).increment()
+        increment(.cryptoFailures, app: app, label: kind.rawValue)
     }
 
     /// `wecom_dedup_hits_total{app}`: a retried delivery answered without running its action.
     public func dedupHit(app: String) {
-        registry.makeCounter(descriptor: Self.counter("dedup_hits", "Retried deliveries answered without running the action again."), labels: [("app", app)]).increment()
+        increment(.dedupHits, app: app)
     }
 
     /// `wecom_budget_misses_total{app}`: a delivery answered empty because its action outran the reply budget.
     public func budgetMiss(app: String) {
-        registry.makeCounter(descriptor: Self.counter("budget_misses", "Deliveries answered empty because the action outran the reply budget."), labels: [("app", app)]).increment()
+        increment(.budgetMisses, app: app)
     }
 
     /// How an exec action failed: `timeout`, `exit` (non-zero status), `output` (over 64 KiB), `reply`
@@ -70,12 +190,12 @@ public final class ServiceMetrics: Sendable {
 
     /// `wecom_exec_failures_total{app,reason}`.
     public func execFailure(app: String, _ reason: ExecFailure) {
-        registry.makeCounter(descriptor: Self.counter("exec_failures", "exec actions that failed, by reason."), labels: [("app", app), ("reason", reason.rawValue)]).increment()
+        increment(.execFailures, app: app, label: reason.rawValue)
     }
 
     /// `wecom_journal_write_failures_total{app}`.
     public func journalFailure(app: String) {
-        registry.makeCounter(descriptor: Self.counter("journal_write_failures", "Journal appends that failed (the reply was still sent)."), labels: [("app", app)]).increment()
+        increment(.journalFailures, app: app)
     }
 
     /// `wecom_active_send_messages{app,result}`: the active sender's running counts of messages sent,

@@ -32,7 +32,9 @@ public struct RoutingProcessor: MessageProcessor {
     public static let defaultReplyBudget: TimeInterval = 4.0
 
     /// The app's name (logs, journal, `WECOM_APP`).
-    public var appName: String
+    public var appName: String {
+        didSet { counters = metrics?.counters(forApp: appName) }
+    }
     /// `agent_id`: when set, a message with another `AgentID` is refused.
     public var agentID: Int64?
     /// The app's routes.
@@ -51,7 +53,11 @@ public struct RoutingProcessor: MessageProcessor {
     /// when the app has no `corp_secret`.
     public var activeSender: (any ActiveSending)?
     /// Where dedup hits, budget misses, exec and journal failures are counted, if anywhere.
-    public var metrics: ServiceMetrics?
+    public var metrics: ServiceMetrics? {
+        didSet { counters = metrics?.counters(forApp: appName) }
+    }
+    /// This app's counters in ``metrics``, made once (no lock per request).
+    private var counters: ServiceMetrics.AppCounters?
 
     /// Creates the processor.
     /// - Parameters:
@@ -79,6 +85,7 @@ public struct RoutingProcessor: MessageProcessor {
         self.replyBudget = replyBudget
         self.activeSender = activeSender
         self.metrics = metrics
+        counters = metrics?.counters(forApp: appName)
     }
 
     /// Handles one decrypted plaintext (see the type's documentation).
@@ -109,7 +116,7 @@ public struct RoutingProcessor: MessageProcessor {
 
         switch deliveries.claim(key, route: route?.index) {
         case .retry(let delivery):
-            metrics?.dedupHit(app: appName)
+            counters?.dedupHit()
             record(message, route: delivery.route, retry: true)
             if case .answered(let reply?) = delivery.wait(until: deadline) {
                 return outcome(.reply(render(reply, to: message, corpID: context.corpID)), retry: true)
@@ -142,7 +149,7 @@ public struct RoutingProcessor: MessageProcessor {
             case .answered(nil):
                 return outcome(delivery.failure.map { .failed($0) } ?? .noReply)
             case .missedBudget, .running:
-                metrics?.budgetMiss(app: appName)
+                counters?.budgetMiss()
                 logger.warning("reply budget missed app=\(appName) route=\(route.index) msg=\(LogText.sanitize(summary, limit: 64)) msgid=\(LogText.sanitize(message.msgID ?? "-", limit: 64)); answered empty, \(activeSender == nil ? "the late result will be dropped (no corp_secret)" : "the result goes by active send")")
                 return outcome(.noReply)
             }
@@ -231,7 +238,7 @@ public struct RoutingProcessor: MessageProcessor {
         do {
             try journal.appendUnparsed(app: appName, error: reason, plaintext: plaintext, receivedAt: now())
         } catch {
-            metrics?.journalFailure(app: appName)
+            counters?.journalFailure()
             logger.error("journal write failed app=\(appName) error=\"\(error)\" failures=\(journal.failureCount)")
         }
     }
@@ -242,7 +249,7 @@ public struct RoutingProcessor: MessageProcessor {
         do {
             try journal.append(app: appName, route: route, messageJSON: message.jsonData(), receivedAt: now(), retry: retry)
         } catch {
-            metrics?.journalFailure(app: appName)
+            counters?.journalFailure()
             logger.error("journal write failed app=\(appName) error=\"\(error)\" failures=\(journal.failureCount)")
         }
     }
