@@ -14,7 +14,14 @@ extension FastCGIServer {
         case readable
         case stop
         case retry
+        /// Give up the idle kept-alive connection: a new connection is waiting and no other worker
+        /// takes it.
+        case release
     }
+
+    /// How long a worker idle on a kept-alive connection lets the other workers take a new
+    /// connection before it gives its kept connection up to take the new one itself.
+    static let keptConnectionGrace: Int32 = 20  // milliseconds
 
     /// One worker thread: wait, accept, read, respond, finish; until the wake-up pipe says stop.
     func work(index: Int, responder: some FastCGIResponder) {
@@ -29,16 +36,22 @@ extension FastCGIServer {
         let listenWaiter = ListenWaiter(listening: socket.fileDescriptor, wake: wakeReadFD)
         defer { listenWaiter?.close() }
 
+        var backlogSeen: ContinuousClock.Instant?
         while true {
             // A kept-alive connection (fastcgi_keep_conn on) carries the next request itself;
             // otherwise the next request starts with a new connection on the listening socket.
             let keptConnection = request.pointee.ipcFd
-            let readiness = keptConnection >= 0 || listenWaiter == nil
-                ? waitReadable(keptConnection >= 0 ? keptConnection : socket.fileDescriptor)
-                : listenWaiter?.wait(isStopping: { self.isStopping }) ?? .stop
+            let readiness = keptConnection >= 0
+                ? waitOnKeptConnection(keptConnection, backlogSeen: &backlogSeen)
+                : listenWaiter?.wait(isStopping: { self.isStopping }) ?? waitReadable(socket.fileDescriptor)
             switch readiness {
             case .stop: return
             case .retry: continue
+            case .release:
+                backlogSeen = nil
+                logger.debug("worker \(index): gave up an idle kept-alive connection for a waiting new one")
+                FCGX_Free(request, 1)
+                continue
             case .readable: break
             }
             let result = FCGX_Accept_r(request)
@@ -73,6 +86,64 @@ extension FastCGIServer {
         if ready < 0 { return errno == EINTR ? .retry : .stop }
         if fds[0].revents != 0 || isStopping { return .stop }
         return fds[1].revents != 0 ? .readable : .retry
+    }
+
+    /// Waits on an idle kept-alive connection (`fastcgi_keep_conn on`) for its next request, while
+    /// also watching the listening socket.
+    ///
+    /// A worker holding an idle kept connection cannot accept new ones. When the web server keeps
+    /// more idle connections than there are spare workers, new connections would wait in the
+    /// backlog until the web server closed an idle one (nginx: `keepalive_timeout`, 60 s by
+    /// default) — a stall. So when a new connection arrives and is still waiting after
+    /// ``keptConnectionGrace`` (no free worker took it), this worker gives its idle connection up
+    /// (`.release`) and takes the new one. The web server then sees its idle connection close;
+    /// nginx drops it from its cache, and retries a request that raced with the close on a new
+    /// connection (with `fastcgi_next_upstream error non_idempotent`, as `nginx.conf.example`).
+    /// - Parameters:
+    ///   - fd: the kept connection.
+    ///   - backlogSeen: this worker's note of when it first saw a new connection waiting (kept
+    ///     across calls; `nil` when none waits).
+    func waitOnKeptConnection(_ fd: Int32, backlogSeen: inout ContinuousClock.Instant?) -> Readiness {
+        var fds = [
+            pollfd(fd: wakeReadFD, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0),
+        ]
+        // First without waiting: a new connection that has been waiting since an earlier check makes
+        // this worker give up its kept connection before its next request arrives, even when that
+        // connection is busy — otherwise a few busy kept connections could starve the backlog.
+        if poll(&fds, nfds_t(fds.count), 0) > 0 {
+            if fds[0].revents != 0 || isStopping { return .stop }
+            if fds[2].revents != 0 {
+                let now = ContinuousClock.now
+                if let since = backlogSeen, now - since >= .milliseconds(Int(Self.keptConnectionGrace)), fds[1].revents == 0 {
+                    backlogSeen = nil
+                    return .release
+                }
+                if backlogSeen == nil { backlogSeen = now }
+            } else {
+                backlogSeen = nil
+            }
+            if fds[1].revents != 0 { return .readable }
+        } else {
+            backlogSeen = nil
+        }
+        for i in fds.indices { fds[i].revents = 0 }
+        let ready = poll(&fds, nfds_t(fds.count), -1)
+        if ready < 0 { return errno == EINTR ? .retry : .stop }
+        if fds[0].revents != 0 || isStopping { return .stop }
+        if fds[1].revents != 0 { return .readable }  // the next request, or the web server closed it
+        guard fds[2].revents != 0 else { return .retry }
+        // A new connection: give the free workers a moment to take it, serving our own if it speaks.
+        var own = [fds[0], fds[1]]
+        own[0].revents = 0
+        own[1].revents = 0
+        let spoke = poll(&own, nfds_t(own.count), Self.keptConnectionGrace)
+        if spoke < 0 { return errno == EINTR ? .retry : .stop }
+        if own[0].revents != 0 || isStopping { return .stop }
+        if own[1].revents != 0 { return .readable }
+        var listening = pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&listening, 1, 0) > 0 ? .release : .retry
     }
 
     private func serve(_ request: UnsafeMutablePointer<FCGX_Request>, responder: some FastCGIResponder) {

@@ -1,0 +1,92 @@
+"""Keep-alive between nginx and wecom-fcgi (`fastcgi_keep_conn on` + an upstream `keepalive` pool).
+
+libfcgi serves one connection per worker thread, and an idle kept connection holds its thread. The
+stack's nginx keeps up to 8 idle connections while wecom-fcgi runs 2 threads: without the responder
+giving idle kept connections up when new ones wait, requests beyond the first two connections would
+wait until nginx's fastcgi_read_timeout (5 s) and fail with 504.
+"""
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+
+from wechatpy.enterprise.crypto import WeChatCrypto
+
+from helpers import VECTORS
+
+A = VECTORS["credential_sets"]["A"]
+CLIENTS = 16
+REQUESTS_PER_CLIENT = 20
+
+
+def delivery(msg_id: int) -> tuple[str, bytes]:
+    crypto = WeChatCrypto(A["token"], A["encoding_aes_key"], A["receive_id"])
+    plaintext = (f"<xml><ToUserName><![CDATA[{A['receive_id']}]]></ToUserName><FromUserName><![CDATA[alice]]></FromUserName>"
+                 f"<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello {msg_id}]]></Content>"
+                 f"<MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>")
+    nonce, timestamp = str(msg_id), "1700000000"
+    envelope = crypto.encrypt_message(plaintext, nonce=nonce, timestamp=timestamp)
+    signature = envelope.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
+    return f"/keepalive/callback?msg_signature={signature}&timestamp={timestamp}&nonce={nonce}", envelope.encode()
+
+
+def test_more_kept_connections_than_threads_neither_stall_nor_fail(stack_factory):
+    stack = stack_factory(mode="listen", args=["--threads", "2"])
+    crypto = WeChatCrypto(A["token"], A["encoding_aes_key"], A["receive_id"])
+    results: list[tuple[int, float, bytes, int]] = []
+    lock = threading.Lock()
+    deliveries = {c: [delivery(9_000_000 + c * 1000 + i) for i in range(REQUESTS_PER_CLIENT)] for c in range(CLIENTS)}
+    start = threading.Barrier(CLIENTS)
+
+    def client(c: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", stack.nginx.port, timeout=10)
+        start.wait()
+        for i, (path, body) in enumerate(deliveries[c]):
+            t0 = time.monotonic()
+            conn.request("POST", path, body=body, headers={"Content-Type": "text/xml"})
+            r = conn.getresponse()
+            data = r.read()
+            with lock:
+                results.append((r.status, time.monotonic() - t0, data, 9_000_000 + c * 1000 + i))
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(results) == CLIENTS * REQUESTS_PER_CLIENT
+    statuses = sorted({status for status, *_ in results})
+    assert statuses == [200], (statuses, stack.nginx.error_log()[-2000:])
+    # Every answer is the echo of its own message, decrypted independently (wechatpy).
+    for _, _, data, msg_id in results[:: max(1, len(results) // 40)]:
+        text = data.decode()
+        signature = text.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
+        timestamp = text.split("<TimeStamp>")[1].split("</TimeStamp>")[0]
+        nonce = text.split("<Nonce><![CDATA[")[1].split("]]>")[0]
+        reply = crypto.decrypt_message(text, signature, timestamp, nonce)
+        assert f"<![CDATA[hello {msg_id}]]>" in reply
+    # A stalled request would have waited for nginx's 5 s fastcgi_read_timeout (and failed). The
+    # bound is generous for a loaded machine; a give-up costs 20 ms.
+    slowest = max(latency for _, latency, _, _ in results)
+    assert slowest < 4.0, slowest
+    assert "upstream timed out" not in stack.nginx.error_log()
+    # The mechanism was exercised: with 16 connections and 2 threads, idle kept connections were given up.
+    assert "gave up an idle kept-alive connection" in stack.responder.log()
+
+
+def test_keepalive_carries_many_requests_on_few_connections(stack_factory):
+    """With threads to spare, kept connections are reused and never given up."""
+    stack = stack_factory(mode="listen", args=["--threads", "12"])
+    conn = http.client.HTTPConnection("127.0.0.1", stack.nginx.port, timeout=10)
+    for i in range(50):
+        path, body = delivery(9_500_000 + i)
+        conn.request("POST", path, body=body, headers={"Content-Type": "text/xml"})
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 200
+    conn.close()
+    log = stack.responder.log()
+    assert "gave up an idle kept-alive connection" not in log
+    assert log.count(" 200 app=") == 50
