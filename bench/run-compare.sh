@@ -6,7 +6,8 @@
 #   (3)  wecom-fcgi   echo, --threads = cores, unix socket, the location of nginx.conf.example
 #   (3a) wecom-fcgi   as (3), --threads CONNS (to tell the thread count from keep-alive in 3b)
 #   (3c) wecom-fcgi   as (3), built with --static-swift-stdlib (resident memory)
-#   (3b) wecom-fcgi   keep-alive: fastcgi_keep_conn on + upstream keepalive CONNS, --threads CONNS
+#   (3b) wecom-fcgi   keep-alive: nginx.conf.example's commented keep-alive lines, upstream keepalive
+#                     CONNS, --threads CONNS + 8 (more threads than kept connections, as it says)
 #   (4)  wecom-app-svr 0.1.0 (the original framework) as its README runs it (Flask's server), proxy_pass
 #   (5)  wechatpy 1.8.18 echo in a minimal Flask app under gunicorn (workers = cores), proxy_pass
 # The workload: bench/wrk-messages.lua cycling through COUNT pre-generated, valid, encrypted ~400-byte
@@ -113,9 +114,16 @@ SHIPPED_LOCATION=$(awk '/^    location = \/wecom\/callback \{/{p=1} p{print} p&&
     | sed -e "s#unix:/run/wecom-fcgi/wecom-fcgi.sock#unix:$RUN/wecom-fcgi.sock#" \
           -e "s#include fastcgi_params;#include /etc/nginx/fastcgi_params;#")
 [[ -n $SHIPPED_LOCATION ]] || { log "could not find the location in nginx.conf.example"; exit 1; }
+# (3b): the same location with its commented keep-alive lines switched on.
 KEEPALIVE_LOCATION=$(printf '%s\n' "$SHIPPED_LOCATION" \
     | sed -e 's#location = /wecom/callback#location = /wecom-keepalive/callback#' \
-          -e "s#fastcgi_pass unix:$RUN/wecom-fcgi.sock;#fastcgi_pass wecom_keepalive; fastcgi_keep_conn on;#")
+          -e "\#fastcgi_pass unix:$RUN/wecom-fcgi.sock;#d" \
+          -e 's@# fastcgi_pass wecom_fcgi;@fastcgi_pass wecom_keepalive;@' \
+          -e 's@# fastcgi_keep_conn on;@fastcgi_keep_conn on;@' \
+          -e 's@# fastcgi_next_upstream error non_idempotent;@fastcgi_next_upstream error non_idempotent;@')
+[[ $KEEPALIVE_LOCATION == *"fastcgi_keep_conn on;"* && $KEEPALIVE_LOCATION == *"non_idempotent;"* ]] \
+    || { log "could not find the keep-alive lines in nginx.conf.example"; exit 1; }
+KEEPALIVE_THREADS=$((WRK_CONNECTIONS + 8))
 CEILING_BODY=$(head -c "$REPLY_BYTES" /dev/zero | tr '\0' 'x')
 USER_LINE=""
 [[ $(id -u) -eq 0 ]] && USER_LINE="user root root;"
@@ -298,12 +306,12 @@ for row in $ROWS; do
         stop_server "$pid"
         ;;
     wecom-fcgi-keepalive)
-        "$BIN" serve $WECOM_FCGI_ARGS --listen "unix:$RUN/wecom-fcgi-keepalive.sock" --threads "$WRK_CONNECTIONS" \
+        "$BIN" serve $WECOM_FCGI_ARGS --listen "unix:$RUN/wecom-fcgi-keepalive.sock" --threads "$KEEPALIVE_THREADS" \
             2>"$RUN/wecom-fcgi-keepalive.log" &
         pid=$!
         PIDS+=("$pid")
         wait_for "wecom-fcgi (keep-alive)" test -S "$RUN/wecom-fcgi-keepalive.sock"
-        measure wecom-fcgi-keepalive "(3b) wecom-fcgi, keep-alive, $WRK_CONNECTIONS threads" \
+        measure wecom-fcgi-keepalive "(3b) wecom-fcgi, keep-alive, $KEEPALIVE_THREADS threads" \
             /wecom-keepalive/callback "$pid"
         stop_server "$pid"
         ;;
