@@ -132,7 +132,7 @@ def test_sigterm_finishes_request_in_flight_then_exits_0(responder_factory, mode
 
 # --- direct FastCGI: the body is read from the stream, not from CONTENT_LENGTH -------------------
 
-@pytest.mark.parametrize("declared", ["1000", "1", "", None, "nonsense"])
+@pytest.mark.parametrize("declared", ["1000", "1", "0", "-5", "99999999999", "", None, "nonsense"])
 def test_lying_or_missing_content_length_neither_hangs_nor_overruns(responder_factory, declared):
     responder = responder_factory(mode="listen", args=["--max-body-bytes", "64"])
     extra = {} if declared is None else {"CONTENT_LENGTH": declared}

@@ -148,7 +148,8 @@ extension FastCGIServer {
 
     private func serve(_ request: UnsafeMutablePointer<FCGX_Request>, responder: some FastCGIResponder) {
         let params = Self.readParams(request.pointee.envp)
-        let (body, tooLarge) = Self.readBody(request.pointee.in, limit: configuration.maxBodyBytes)
+        let lengthHint = params["CONTENT_LENGTH"].flatMap { Int($0) }
+        let (body, tooLarge) = Self.readBody(request.pointee.in, limit: configuration.maxBodyBytes, lengthHint: lengthHint)
         let response = responder.respond(to: FastCGIRequest(params: params, body: body, bodyTooLarge: tooLarge))
         let head = response.encodedHead()
         let wrote = Self.put(head, request.pointee.out) && Self.put(response.body, request.pointee.out)
@@ -176,13 +177,19 @@ extension FastCGIServer {
         return params
     }
 
-    /// Reads the body stream until it ends or `limit + 1` bytes arrived; `CONTENT_LENGTH` is not consulted,
-    /// so a missing or lying value can neither hang the worker nor overrun the buffer.
+    /// Reads the body stream until it ends or `limit + 1` bytes arrived; `CONTENT_LENGTH` is only a sizing
+    /// hint, so a missing or lying value can neither hang the worker nor overrun the buffer.
+    /// - Parameters:
+    ///   - stream: libfcgi's input stream.
+    ///   - limit: the most bytes kept.
+    ///   - lengthHint: `CONTENT_LENGTH`, used only to size the first buffer (one byte more, so the end
+    ///     of the stream is seen without growing); a wrong value costs a reallocation, nothing else.
     /// - Returns: at most `limit` bytes, and whether more were available.
-    static func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, limit: Int) -> ([UInt8], Bool) {
+    static func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, limit: Int, lengthHint: Int? = nil) -> ([UInt8], Bool) {
         guard let stream else { return ([], false) }
         let wanted = limit + 1
-        var body = [UInt8](repeating: 0, count: min(wanted, 16 * 1024))
+        let first = lengthHint.map { max(1, min($0, 1 << 20) + 1) } ?? 16 * 1024
+        var body = [UInt8](repeating: 0, count: min(wanted, first))
         var count = 0
         while count < wanted {
             if count == body.count {
