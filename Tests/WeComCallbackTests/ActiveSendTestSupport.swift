@@ -242,6 +242,17 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) -> Bo
     return condition()
 }
 
+/// Like ``eventually(timeout:_:)``, for async tests: polls with `Task.sleep`, so the wait holds no
+/// thread of the (core-sized) cooperative pool that parallel tests run on.
+func eventuallyAsync(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
+
 enum AS {
     static let corpID = "wwcorp0123"
     static let secret = "S3cr3t-corp-secret-value-never-logged-XYZ123"

@@ -20,18 +20,21 @@ public enum TerminationSignals {
     /// Every signal the watcher takes.
     static var watchedSignals: [Int32] { stopSignals + [reloadSignal] }
 
-    /// Clears the calling thread's signal mask, then blocks `stopSignals`.
+    /// Sets the calling thread's signal mask to exactly the watched signals (stop and reload), then
+    /// resets their dispositions to the default.
     ///
-    /// Clearing first undoes a mask inherited from the parent (a test runner's thread may block
-    /// SIGTERM, and `exec` keeps the mask); an inherited `SIG_IGN` for the stop signals (a shell's
-    /// background job) is reset to the default, which never runs while they are blocked. Also ignores
-    /// SIGPIPE: a write to a closed connection then fails with `EPIPE` instead of killing the process.
+    /// Setting the whole mask undoes anything else inherited from the parent (a test runner's thread
+    /// may block other signals, and `exec` keeps the mask). It is set in one call, so a watched signal
+    /// that arrived earlier while the parent's mask blocked it stays pending for the watcher: were the
+    /// mask cleared first and the watched signals blocked again after, such a signal would be delivered
+    /// in between and lost, to an inherited `SIG_IGN` (a shell's background job) or to the SIGTERM
+    /// handler that libfcgi's `FCGX_Init` installs when SIGTERM is at `SIG_DFL`. The dispositions are
+    /// then reset to the default, which never runs while the signals are blocked and keeps what is
+    /// pending. Idempotent. Also ignores SIGPIPE: a write to a closed connection then fails with
+    /// `EPIPE` instead of killing the process.
     public static func blockInCallingThread() {
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        pthread_sigmask(SIG_SETMASK, &empty, nil)
         var watched = watchedSet()
-        pthread_sigmask(SIG_BLOCK, &watched, nil)
+        pthread_sigmask(SIG_SETMASK, &watched, nil)
         for watchedSignal in watchedSignals { signal(watchedSignal, SIG_DFL) }
         signal(SIGPIPE, SIG_IGN)
     }

@@ -85,6 +85,14 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        // A FastCGI server takes SIGTERM, SIGINT and SIGHUP on a watcher thread (`FastCGIServer.run`).
+        // Block them now, before any thread exists and long before "wecom-fcgi serving" is logged:
+        // every thread inherits the mask, and a signal sent during start-up or once that line is out
+        // stays pending until the watcher takes it, instead of being lost (to an inherited SIG_IGN, or
+        // to the SIGTERM handler FCGX_Init installs) or, for SIGHUP, ending the process.
+        if listen != nil || ListenSocket.standardInputIsListening() {
+            TerminationSignals.blockInCallingThread()
+        }
         let environment = ProcessInfo.processInfo.environment
         let configPath = config
         let load: @Sendable () throws(ConfigError) -> Configuration = {
