@@ -151,7 +151,7 @@ def test_slow_program_runs_once_and_its_result_arrives_once_by_active_send(stack
 
 
 def test_a_retry_after_an_in_time_answer_gets_the_cached_passive_reply(stack_factory, tmp_path, api):
-    stack, counter = start(stack_factory, tmp_path, api, sleep=4.2, timeout_ms=6000, budget_ms=4800)
+    stack, counter = start(stack_factory, tmp_path, api, sleep=3.5, timeout_ms=6000, budget_ms=4800)
     path, body = delivery(text_message("slow but in time", "8000000000000000002"))
     t0 = time.monotonic()
     first, took_first = post_at(stack, t0, 0, path, body)
@@ -164,7 +164,7 @@ def test_a_retry_after_an_in_time_answer_gets_the_cached_passive_reply(stack_fac
         sig = r.body.decode().split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
         plain = crypto.decrypt_message(r.body.decode(), sig, timestamp, nonce)
         assert "<Content><![CDATA[done]]></Content>" in plain
-    assert 4.0 < took_first < 4.8
+    assert 3.5 < took_first < 4.8  # the program (3.5 s) finished inside the 4.8 s budget
     assert took_retry < 0.5
     assert counter.read_text().splitlines() == ["run"]
     assert api.sent == []
