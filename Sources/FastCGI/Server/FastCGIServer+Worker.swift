@@ -109,40 +109,37 @@ extension FastCGIServer {
             pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
             pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0),
         ]
-        // First without waiting: a new connection that has been waiting since an earlier check makes
-        // this worker give up its kept connection before its next request arrives, even when that
-        // connection is busy — otherwise a few busy kept connections could starve the backlog.
-        if poll(&fds, nfds_t(fds.count), 0) > 0 {
-            if fds[0].revents != 0 || isStopping { return .stop }
-            if fds[2].revents != 0 {
-                let now = ContinuousClock.now
-                if let since = backlogSeen, now - since >= .milliseconds(Int(Self.keptConnectionGrace)), fds[1].revents == 0 {
-                    backlogSeen = nil
-                    return .release
-                }
-                if backlogSeen == nil { backlogSeen = now }
-            } else {
-                backlogSeen = nil
-            }
-            if fds[1].revents != 0 { return .readable }
-        } else {
-            backlogSeen = nil
-        }
-        for i in fds.indices { fds[i].revents = 0 }
         let ready = poll(&fds, nfds_t(fds.count), -1)
         if ready < 0 { return errno == EINTR ? .retry : .stop }
         if fds[0].revents != 0 || isStopping { return .stop }
-        if fds[1].revents != 0 { return .readable }  // the next request, or the web server closed it
-        guard fds[2].revents != 0 else { return .retry }
-        // A new connection: give the free workers a moment to take it, serving our own if it speaks.
+        guard fds[2].revents != 0 else {
+            backlogSeen = nil
+            return fds[1].revents != 0 ? .readable : .retry  // the next request, or the web server closed it
+        }
+        // A new connection waits. A busy kept connection is served first; the next time this worker
+        // would wait on it, a new connection seen waiting for longer than the grace makes it give the
+        // kept connection up (otherwise a few busy kept connections could starve the backlog).
+        let now = ContinuousClock.now
+        let seen = backlogSeen ?? now
+        backlogSeen = seen
+        if fds[1].revents != 0 { return .readable }
+        let grace = Duration.milliseconds(Int(Self.keptConnectionGrace))
+        if now - seen >= grace {
+            backlogSeen = nil
+            return .release
+        }
+        // Give the free workers the rest of the grace to take it, serving our own if it speaks.
         var own = [fds[0], fds[1]]
         own[0].revents = 0
         own[1].revents = 0
-        let spoke = poll(&own, nfds_t(own.count), Self.keptConnectionGrace)
+        let (seconds, attoseconds) = (grace - (now - seen)).components
+        let waitMs = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+        let spoke = poll(&own, nfds_t(own.count), waitMs)
         if spoke < 0 { return errno == EINTR ? .retry : .stop }
         if own[0].revents != 0 || isStopping { return .stop }
         if own[1].revents != 0 { return .readable }
         var listening = pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        backlogSeen = nil
         return poll(&listening, 1, 0) > 0 ? .release : .retry
     }
 

@@ -1,11 +1,10 @@
 import Foundation
 import Logging
-import Synchronization
 import WeComCallback
 
 /// The running configuration's `CallbackHandler`, swapped atomically on reload (SIGHUP).
 ///
-/// Each request takes the current handler under a lock and runs without it, so a reload never waits
+/// Each request takes the current handler under a shared read lock and runs without it, so a reload never waits
 /// for requests and requests in flight finish on the configuration they started with. A new
 /// configuration that does not validate is logged and the old one kept.
 final class ReloadableHandler: Responder {
@@ -15,7 +14,7 @@ final class ReloadableHandler: Responder {
         var handler: CallbackHandler
     }
 
-    private let running: Mutex<Running>
+    private let running: ReadMostly<Running>
     private let load: @Sendable () throws(ConfigError) -> Configuration
     private let logger: Logger
 
@@ -24,20 +23,20 @@ final class ReloadableHandler: Responder {
     ///   - load: loads and validates the configuration anew (same path and environment as at start-up).
     ///   - logger: request and reload logs.
     init(server: ConfiguredServer, load: @escaping @Sendable () throws(ConfigError) -> Configuration, logger: Logger) {
-        self.running = Mutex(Running(server: server, handler: server.makeHandler(logger: logger)))
+        self.running = ReadMostly(Running(server: server, handler: server.makeHandler(logger: logger)))
         self.load = load
         self.logger = logger
     }
 
     func handle(_ request: CallbackRequest) -> CallbackResponse {
-        running.withLock { $0.handler }.handle(request)
+        running.read { $0.handler }.handle(request)
     }
 
     /// Lets the running configuration's active senders drain (at exit); logs the apps that did not
     /// finish in time. A replaced configuration's senders drain by themselves when released.
     /// - Parameter timeout: the longest wait.
     func shutdownActiveSenders(timeout: Duration) {
-        let server = running.withLock { $0.server }
+        let server = running.read { $0.server }
         guard !server.activeSenders.isEmpty else { return }
         for app in server.shutdownActiveSenders(timeout: timeout) {
             logger.warning("active send app=\(app): queue not drained at exit")
@@ -53,16 +52,16 @@ final class ReloadableHandler: Responder {
     func reload() {
         do {
             let configuration = try load()
-            let runtime = running.withLock { $0.server.runtime }
+            let runtime = running.read { $0.server.runtime }
             let server = try configuration.makeServer(logger: logger, runtime: runtime)
             let handler = server.makeHandler(logger: logger)
-            running.withLock { $0 = Running(server: server, handler: handler) }
+            running.write { $0 = Running(server: server, handler: handler) }
             for warning in configuration.warnings { logger.warning("config: \(warning)") }
             logger.info("reloaded \(configuration.source): \(server.apps.count) app(s); journals reopened")
         } catch {
             for problem in error.problems { logger.error("config: \(problem)") }
             logger.error("reload refused: keeping the running configuration")
-            let failures = running.withLock { $0.server }.reopenJournals()
+            let failures = running.read { $0.server }.reopenJournals()
             for failure in failures { logger.error("journal: \(failure)") }
         }
     }
