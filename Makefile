@@ -55,4 +55,4 @@ sanitize:
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 clean:
-	rm -rf $(BUILD_DIR) .venv
+	rm -rf $(BUILD_DIR) .build-static .build-asan .build-tsan .venv .run bench/.run

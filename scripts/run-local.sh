@@ -55,7 +55,7 @@ stop() {
     wait "$FCGI_PID" 2>/dev/null || true
 }
 trap stop EXIT
-trap 'exit 130' INT
+trap 'exit 0' INT  # Ctrl-C is how `make run` is meant to end: not an error
 trap 'exit 143' TERM
 
 for _ in $(seq 50); do
