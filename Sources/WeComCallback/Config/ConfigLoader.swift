@@ -131,6 +131,9 @@ struct ConfigLoader {
             problems.append(ConfigProblem(.error, "", "TOML syntax error"))
             return nil
         }
+        // TOMLKit's `TOMLTable` never frees its toml++ tree (it has no `deinit`), so each load (every
+        // SIGHUP) would keep the whole parsed document: empty it once it is converted, on every path.
+        defer { document.clear() }
         let converted: ConfigValue
         do {
             converted = try ConfigValue.from(table: document)
