@@ -47,8 +47,9 @@ class FastCGIConnection:
             self.sock = socket.create_connection((host, int(port)), timeout=timeout)
             self.sock.settimeout(timeout)
 
-    def begin(self, params: dict[str, str]) -> None:
-        begin = struct.pack(">HB5x", RESPONDER, 0)
+    def begin(self, params: dict[str, str], keep_conn: bool = False) -> None:
+        """Starts a request; `keep_conn` sets FCGI_KEEP_CONN (the connection stays open after it)."""
+        begin = struct.pack(">HB5x", RESPONDER, 1 if keep_conn else 0)
         self.sock.sendall(_record(BEGIN_REQUEST, begin) + _record(PARAMS, encode_params(params))
                           + _record(PARAMS, b""))
 

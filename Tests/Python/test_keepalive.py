@@ -90,3 +90,59 @@ def test_keepalive_carries_many_requests_on_few_connections(stack_factory):
     log = stack.responder.log()
     assert "gave up an idle kept-alive connection" not in log
     assert log.count(" 200 app=") == 50
+
+
+def test_one_waiting_connection_makes_only_one_idle_worker_give_up(responder_factory):
+    """Two workers idle on kept connections and one new connection: exactly one kept connection is
+    given up (the others' owners see the claim and wait), the new request is served, and the other
+    kept connection still carries requests. The client plays nginx: it closes a kept connection as
+    soon as the responder closes its side."""
+    import select
+    import socket
+
+    import fastcgi_client
+    from test_transport import OK, base_params
+
+    responder = responder_factory(mode="listen", args=["--threads", "2"])
+    kept = []
+    for _ in range(2):
+        conn = fastcgi_client.FastCGIConnection(responder.address)
+        conn.begin(base_params(), keep_conn=True)
+        conn.end_body()
+        status, _, body = conn.read_response()
+        assert (status, body) == OK
+        kept.append(conn)
+
+    closed: list[int] = []
+    stop = threading.Event()
+
+    def watch(i: int) -> None:
+        sock = kept[i].sock
+        while not stop.is_set():
+            if select.select([sock], [], [], 0.02)[0]:
+                if sock.recv(1, socket.MSG_PEEK) == b"":
+                    closed.append(i)
+                    sock.close()
+                return
+
+    watchers = [threading.Thread(target=watch, args=(i,)) for i in range(2)]
+    for w in watchers:
+        w.start()
+    time.sleep(0.2)  # both workers are back waiting on their kept connections
+    t0 = time.monotonic()
+    status, _, body = fastcgi_client.request(responder.address, base_params())
+    took = time.monotonic() - t0
+    assert (status, body) == OK
+    assert took < 1.5, took  # ~20 ms of grace, then the give-up; not libfcgi's 2 s close wait
+    time.sleep(0.3)  # let any further (wrong) give-up happen
+    stop.set()
+    for w in watchers:
+        w.join(timeout=5)
+    assert len(closed) == 1, closed
+    assert responder.log().count("gave up an idle kept-alive connection") == 1
+    other = kept[1 - closed[0]]
+    other.begin(base_params(), keep_conn=True)
+    other.end_body()
+    status, _, body = other.read_response()
+    assert (status, body) == OK
+    other.close()

@@ -44,17 +44,21 @@ extension FastCGIServer {
             let readiness = keptConnection >= 0
                 ? waitOnKeptConnection(keptConnection, backlogSeen: &backlogSeen)
                 : listenWaiter?.wait(isStopping: { self.isStopping }) ?? waitReadable(socket.fileDescriptor)
+            var holdsReleaseClaim = false
             switch readiness {
             case .stop: return
             case .retry: continue
             case .release:
+                // waitOnKeptConnection took `releaseClaim`; it is given back once this accept returned,
+                // so the next idle worker sees whether a connection is still waiting.
+                holdsReleaseClaim = true
                 backlogSeen = nil
                 logger.debug("worker \(index): gave up an idle kept-alive connection for a waiting new one")
                 FCGX_Free(request, 1)
-                continue
             case .readable: break
             }
             let result = FCGX_Accept_r(request)
+            if holdsReleaseClaim { releaseClaim.store(false, ordering: .releasing) }
             guard result >= 0 else {
                 let code = -result
                 if code == EAGAIN || code == EWOULDBLOCK || code == EINTR || code == ECONNABORTED
@@ -125,8 +129,7 @@ extension FastCGIServer {
         if fds[1].revents != 0 { return .readable }
         let grace = Duration.milliseconds(Int(Self.keptConnectionGrace))
         if now - seen >= grace {
-            backlogSeen = nil
-            return .release
+            return claimRelease(&backlogSeen)
         }
         // Give the free workers the rest of the grace to take it, serving our own if it speaks.
         var own = [fds[0], fds[1]]
@@ -139,8 +142,24 @@ extension FastCGIServer {
         if own[0].revents != 0 || isStopping { return .stop }
         if own[1].revents != 0 { return .readable }
         var listening = pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&listening, 1, 0) > 0 else {
+            backlogSeen = nil
+            return .retry
+        }
+        return claimRelease(&backlogSeen)
+    }
+
+    /// `.release` when this worker takes ``releaseClaim`` (one worker gives up its kept connection
+    /// at a time); otherwise `.retry`, keeping `backlogSeen`, to look again once the claim is free.
+    private func claimRelease(_ backlogSeen: inout ContinuousClock.Instant?) -> Readiness {
+        guard releaseClaim.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            // Another worker is giving its connection up for the waiting one: wait a little for it
+            // instead of spinning on a listening socket that stays readable until it accepts.
+            usleep(1000)
+            return .retry
+        }
         backlogSeen = nil
-        return poll(&listening, 1, 0) > 0 ? .release : .retry
+        return .release
     }
 
     private func serve(_ request: UnsafeMutablePointer<FCGX_Request>, responder: some FastCGIResponder) {

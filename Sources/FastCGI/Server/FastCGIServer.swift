@@ -58,6 +58,10 @@ public final class FastCGIServer: Sendable {
     let wakeReadFD: Int32
     private let wakeWriteFD: Int32
     private let stopRequests = Atomic<Int>(0)
+    /// Held by the one worker that is giving up its idle kept-alive connection to accept a waiting new
+    /// one, from the decision until its accept returned: without it every idle worker that saw the same
+    /// waiting connection would give its kept connection up at once.
+    let releaseClaim = Atomic<Bool>(false)
 
     /// Prepares a server on an open listening socket; nothing is accepted until `run`.
     /// - Parameters:
