@@ -146,3 +146,33 @@ def test_one_waiting_connection_makes_only_one_idle_worker_give_up(responder_fac
     status, _, body = other.read_response()
     assert (status, body) == OK
     other.close()
+
+
+def test_a_too_large_body_on_a_kept_connection_closes_it_after_the_413(responder_factory):
+    """The unread rest of an oversize body would be taken for the next request on a kept connection,
+    so the responder closes that connection right after its 413 (nginx then opens a new one)."""
+    import fastcgi_client
+    from test_transport import base_params
+
+    responder = responder_factory(mode="listen", args=["--threads", "2", "--max-body-bytes", "2000"])
+    conn = fastcgi_client.FastCGIConnection(responder.address, timeout=5)
+    conn.begin(base_params(REQUEST_METHOD="POST", CONTENT_LENGTH="70000"), keep_conn=True)
+    # Only part of the body so far: kept open, the connection would now sit idle with the rest of
+    # this body still to come as its "next request".
+    conn.send_body(b"x" * 5000)
+    status, _, _ = conn.read_response()
+    assert status == 413
+    conn.sock.settimeout(3)
+    rest = b""
+    while chunk := conn.sock.recv(65536):  # nothing more, then the close
+        rest += chunk
+    assert rest == b""
+    conn.close()
+    # A body within the limit keeps its connection: two requests on one connection.
+    conn = fastcgi_client.FastCGIConnection(responder.address, timeout=5)
+    for _ in range(2):
+        conn.begin(base_params(), keep_conn=True)
+        conn.send_body(b"y" * 1500)
+        conn.end_body()
+        assert conn.read_response()[0] == 200
+    conn.close()

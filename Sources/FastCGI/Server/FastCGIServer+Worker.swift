@@ -166,6 +166,12 @@ extension FastCGIServer {
         let params = Self.readParams(request.pointee.envp)
         let lengthHint = params["CONTENT_LENGTH"].flatMap { Int($0) }
         let (body, tooLarge) = Self.readBody(request.pointee.in, limit: configuration.maxBodyBytes, lengthHint: lengthHint)
+        if tooLarge {
+            // The rest of the body stays unread, so this connection cannot carry another request
+            // (libfcgi would read the leftover as the next one and fail): close it after the answer
+            // even when the web server asked to keep it. nginx then simply does not reuse it.
+            request.pointee.keepConnection = 0
+        }
         let response = responder.respond(to: FastCGIRequest(params: params, body: body, bodyTooLarge: tooLarge))
         let head = response.encodedHead()
         let wrote = Self.put(head, request.pointee.out) && Self.put(response.body, request.pointee.out)
