@@ -47,8 +47,8 @@ fuzz:
 	fuzz/run-fuzz.sh $(SECONDS)
 
 # The Swift tests under AddressSanitizer and ThreadSanitizer, each in its own scratch path.
-# LSan: swift-corelibs-xctest's runner leaks its suite objects at exit; scripts/lsan-suppressions.txt
-# suppresses exactly those frames.
+# LSan: scripts/lsan-suppressions.txt suppresses third-party leaks only (XCTest's runner, TOMLKit's string
+# copies, libcurl under URLSession), each explained there.
 sanitize:
 	LSAN_OPTIONS=suppressions=$(abspath scripts/lsan-suppressions.txt) \
 	    $(SWIFT) test --sanitize=address --scratch-path .build-asan

@@ -51,7 +51,7 @@ import Testing
         defer { server.stop() }
         let log = LogRecorder()
         let (sender, tokens) = AS.sender(server, logger: log.logger())
-        let seen = Mutex<Set<String>>([])
+        let seen = LockedValue<Set<String>>([])
         DispatchQueue.concurrentPerform(iterations: 8) { _ in
             if let token = try? tokens.token() { seen.withLock { _ = $0.insert(token) } }
         }

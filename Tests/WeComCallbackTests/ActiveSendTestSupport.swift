@@ -35,8 +35,8 @@ final class MockWeComAPI: Sendable {
     let port: UInt16
     private let listener: Int32
     private let respond: @Sendable (Request, Int) -> Response
-    private let recorded = Mutex<[Request]>([])
-    private let connections = Mutex<[Int32]>([])
+    private let recorded = LockedValue<[Request]>([])
+    private let connections = LockedValue<[Int32]>([])
     private let gate = DispatchSemaphore(value: 0)
     private let released = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
@@ -195,7 +195,7 @@ final class MockWeComAPI: Sendable {
 
 /// Log lines recorded by a test ``Logger``.
 final class LogRecorder: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = LockedValue<[String]>([])
 
     var all: [String] { lines.withLock { $0 } }
     var text: String { all.joined(separator: "\n") }
@@ -227,7 +227,7 @@ struct RecordingLogHandler: LogHandler {
 /// A monotonic clock the test moves by hand.
 final class ManualClock: Sendable {
     private let start = ContinuousClock.now
-    private let offset = Mutex<Duration>(.zero)
+    private let offset = LockedValue<Duration>(.zero)
     func advance(_ by: Duration) { offset.withLock { $0 += by } }
     var now: @Sendable () -> ContinuousClock.Instant { { [self] in start + offset.withLock { $0 } } }
 }

@@ -47,7 +47,7 @@ import Testing
         let single = requests.map { handler.handle($0.0) }
         for (response, expected) in zip(single, requests.map(\.1)) { #expect(response.status == expected) }
 
-        let failures = Mutex<[String]>([])
+        let failures = LockedValue<[String]>([])
         DispatchQueue.concurrentPerform(iterations: Self.threads) { thread in
             for i in 0..<Self.requestsPerThread {
                 let k = (thread + i) % requests.count
@@ -67,7 +67,7 @@ import Testing
         let (handler, requests) = try Self.fixture()
         let post = requests[1].0
         let crypt = try Vectors.shared.crypt(Vectors.shared.entry("gen-01-text-chinese-emoji"))
-        let replies = Mutex<[[UInt8]]>([])
+        let replies = LockedValue<[[UInt8]]>([])
         DispatchQueue.concurrentPerform(iterations: Self.threads) { _ in
             for _ in 0..<50 {
                 let body = handler.handle(post).body

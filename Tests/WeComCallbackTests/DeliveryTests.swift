@@ -5,7 +5,7 @@ import Testing
 
 /// Records what would go out through `message/send`.
 final class RecordingSender: ActiveSending {
-    let sent = Mutex<[ActiveMessage]>([])
+    let sent = LockedValue<[ActiveMessage]>([])
     func enqueue(_ message: ActiveMessage) -> Bool {
         sent.withLock { $0.append(message) }
         return true

@@ -11,7 +11,7 @@ import Glibc
     /// A `write(2)` that, on the call numbered `failOn` (1-based), writes only `partial` bytes, and fails
     /// with ENOSPC on the call after it, like a disk filling up mid-line.
     final class FullDisk: Sendable {
-        let calls = Mutex(0)
+        let calls = LockedValue(0)
         let failOn: Int
         let partial: Int
         let truncateWorks: Bool
@@ -72,7 +72,7 @@ import Glibc
     @Test func aFailedFsyncTakesTheWholeLineBack() throws {
         let path = try RT.temporaryDirectory().appendingPathComponent("j.jsonl").path
         var io = Journal.FileIO.system
-        let calls = Mutex(0)
+        let calls = LockedValue(0)
         io.fsync = { fd in calls.withLock { $0 += 1; return $0 } == 2 ? { errno = EIO; return -1 }() : Glibc.fsync(fd) }
         let journal = try Journal(path: path, io: io)
         try append(journal, "first")

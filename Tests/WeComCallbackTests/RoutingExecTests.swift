@@ -84,7 +84,7 @@ import Testing
         let slow = try processor(["/bin/sh", "-c", "cat >/dev/null; sleep 2; echo slow"])
         let fast = try processor(["/bin/sh", "-c", "cat >/dev/null; echo fast"])
         let slowDone = DispatchSemaphore(value: 0)
-        let slowResult = Mutex<ProcessingOutcome.Disposition?>(nil)
+        let slowResult = LockedValue<ProcessingOutcome.Disposition?>(nil)
         Thread.detachNewThread {
             let r = RT.run(slow, RT.text("a"))
             slowResult.withLock { $0 = r }
