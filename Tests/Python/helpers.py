@@ -27,3 +27,11 @@ def run_cli(args, *, input_bytes=b"", env=None, check=True):
     if check and result.returncode != 0:
         raise AssertionError(f"wecom-fcgi {' '.join(args)} failed: {result.stderr.decode(errors='replace')}")
     return result
+
+
+def app_toml(name: str, credentials: str = "A") -> str:
+    """The `[[app]]` header of a configuration file: `name` and a published credential set (corp_id,
+    token, encoding_aes_key), one key per line, ending with a newline; append keys and routes to it."""
+    c = credential_set(credentials)
+    return (f'[[app]]\nname = "{name}"\ncorp_id = "{c["receive_id"]}"\ntoken = "{c["token"]}"\n'
+            f'encoding_aes_key = "{c["encoding_aes_key"]}"\n')

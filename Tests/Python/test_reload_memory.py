@@ -17,9 +17,8 @@ import textwrap
 import time
 
 from conftest import wait_until
-from helpers import VECTORS
+from helpers import app_toml
 
-A = VECTORS["credential_sets"]["A"]
 ROUTES = 400
 RELOADS = 60
 
@@ -41,13 +40,7 @@ def test_sighup_reloads_do_not_grow_memory(stack_factory, tmp_path):
         action = "text"
         text = "route {i} answers {{{{FromUserName}}}} with a reasonably long fixed text, number {i}"
         """) for i in range(ROUTES))
-    config.write_text(textwrap.dedent(f"""\
-        [[app]]
-        name = "a"
-        corp_id = "{A['receive_id']}"
-        token = "{A['token']}"
-        encoding_aes_key = "{A['encoding_aes_key']}"
-        """) + routes + '[[app.route]]\naction = "echo"\n')
+    config.write_text(app_toml("a") + routes + '[[app.route]]\naction = "echo"\n')
     stack = stack_factory(mode="listen", args=["--threads", "2", "--config", str(config)])
     responder = stack.responder
 

@@ -14,7 +14,7 @@ import pytest
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from conftest import wait_until
-from helpers import VECTORS
+from helpers import VECTORS, app_toml
 
 A = VECTORS["credential_sets"]["A"]
 
@@ -191,12 +191,7 @@ def test_slow_programs_on_every_thread_never_make_nginx_time_out(stack_factory, 
     program.write_text(f"#!/bin/sh\ncat >/dev/null\necho run >> '{counter}'\nsleep 8\necho done\n")
     program.chmod(0o755)
     config = tmp_path / "config.toml"
-    config.write_text(textwrap.dedent(f"""\
-        [[app]]
-        name = "bot"
-        corp_id = "{A['receive_id']}"
-        token = "{A['token']}"
-        encoding_aes_key = "{A['encoding_aes_key']}"
+    config.write_text(app_toml("bot") + textwrap.dedent(f"""\
         [[app.route]]
         action = "exec"
         command = ["{program}"]
