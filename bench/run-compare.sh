@@ -264,6 +264,18 @@ measure() {  # measure ROW LABEL PATH SERVER_PID
     log "$label: ${line#RESULT } rss_kib=$rss"
 }
 
+# One wecom-fcgi row: ROW LABEL BINARY SOCKET_NAME THREADS PATH (the socket is $RUN/SOCKET_NAME.sock,
+# which the nginx configuration above points PATH at; the log goes to $RUN/ROW.log).
+measure_wecom() {
+    local row=$1 label=$2 binary=$3 socket=$RUN/$4.sock threads=$5 path=$6
+    "$binary" serve $WECOM_FCGI_ARGS --listen "unix:$socket" --threads "$threads" 2>"$RUN/$row.log" &
+    pid=$!
+    PIDS+=("$pid")
+    wait_for "$row" test -S "$socket"
+    measure "$row" "$label" "$path" "$pid"
+    stop_server "$pid"
+}
+
 for row in $ROWS; do
     case $row in
     ceiling)
@@ -279,41 +291,22 @@ for row in $ROWS; do
         stop_server "$pid"
         ;;
     wecom-fcgi)
-        "$BIN" serve $WECOM_FCGI_ARGS --listen "unix:$RUN/wecom-fcgi.sock" --threads "$CORES" 2>"$RUN/wecom-fcgi.log" &
-        pid=$!
-        PIDS+=("$pid")
-        wait_for wecom-fcgi test -S "$RUN/wecom-fcgi.sock"
-        measure wecom-fcgi "(3) wecom-fcgi, $CORES threads" /wecom/callback "$pid"
-        stop_server "$pid"
+        measure_wecom wecom-fcgi "(3) wecom-fcgi, $CORES threads" "$BIN" wecom-fcgi "$CORES" /wecom/callback
         ;;
     wecom-fcgi-threads)
         # (3a) as (3) but with --threads = connections: separates the thread count from keep-alive in (3b).
-        "$BIN" serve $WECOM_FCGI_ARGS --listen "unix:$RUN/wecom-fcgi.sock" --threads "$WRK_CONNECTIONS" 2>"$RUN/wecom-fcgi-threads.log" &
-        pid=$!
-        PIDS+=("$pid")
-        wait_for wecom-fcgi test -S "$RUN/wecom-fcgi.sock"
-        measure wecom-fcgi-threads "(3a) wecom-fcgi, $WRK_CONNECTIONS threads" /wecom/callback "$pid"
-        stop_server "$pid"
+        measure_wecom wecom-fcgi-threads "(3a) wecom-fcgi, $WRK_CONNECTIONS threads" "$BIN" wecom-fcgi \
+            "$WRK_CONNECTIONS" /wecom/callback
         ;;
     wecom-fcgi-static)
         # (3c) as (3), built with --static-swift-stdlib: the Swift runtime and Foundation are linked in,
         # so only the pages used are resident (the shared libraries are most of (3)'s RSS).
-        "$STATIC_BIN" serve $WECOM_FCGI_ARGS --listen "unix:$RUN/wecom-fcgi.sock" --threads "$CORES" 2>"$RUN/wecom-fcgi-static.log" &
-        pid=$!
-        PIDS+=("$pid")
-        wait_for wecom-fcgi test -S "$RUN/wecom-fcgi.sock"
-        measure wecom-fcgi-static "(3c) wecom-fcgi, $CORES threads, static stdlib" /wecom/callback "$pid"
-        stop_server "$pid"
+        measure_wecom wecom-fcgi-static "(3c) wecom-fcgi, $CORES threads, static stdlib" "$STATIC_BIN" wecom-fcgi \
+            "$CORES" /wecom/callback
         ;;
     wecom-fcgi-keepalive)
-        "$BIN" serve $WECOM_FCGI_ARGS --listen "unix:$RUN/wecom-fcgi-keepalive.sock" --threads "$KEEPALIVE_THREADS" \
-            2>"$RUN/wecom-fcgi-keepalive.log" &
-        pid=$!
-        PIDS+=("$pid")
-        wait_for "wecom-fcgi (keep-alive)" test -S "$RUN/wecom-fcgi-keepalive.sock"
-        measure wecom-fcgi-keepalive "(3b) wecom-fcgi, keep-alive, $KEEPALIVE_THREADS threads" \
-            /wecom-keepalive/callback "$pid"
-        stop_server "$pid"
+        measure_wecom wecom-fcgi-keepalive "(3b) wecom-fcgi, keep-alive, $KEEPALIVE_THREADS threads" "$BIN" \
+            wecom-fcgi-keepalive "$KEEPALIVE_THREADS" /wecom-keepalive/callback
         ;;
     wecom-app-svr)
         (cd "$BENCH/peers" && exec "$PY" wecom_app_svr_demo.py "$APP_SVR_PORT") 2>"$RUN/wecom-app-svr.log" &
