@@ -35,3 +35,24 @@ def app_toml(name: str, credentials: str = "A") -> str:
     c = credential_set(credentials)
     return (f'[[app]]\nname = "{name}"\ncorp_id = "{c["receive_id"]}"\ntoken = "{c["token"]}"\n'
             f'encoding_aes_key = "{c["encoding_aes_key"]}"\n')
+
+
+def text_message(content: str, msg_id: str, credentials: str = "A") -> str:
+    """A decrypted WeCom text message from `alice` to the credential set's corp (AgentID 1000002)."""
+    corp = credential_set(credentials)["receive_id"]
+    return (f"<xml><ToUserName><![CDATA[{corp}]]></ToUserName><FromUserName><![CDATA[alice]]></FromUserName>"
+            f"<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
+            f"<MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>")
+
+
+def delivery(plaintext: str, nonce: str = "777", timestamp: str = "1700000000", path: str = "/wecom/callback",
+             credentials: str = "A") -> tuple[str, bytes]:
+    """`plaintext` encrypted and signed like WeCom by wechatpy: the request target (path and signed query)
+    and the envelope body to POST there."""
+    from wechatpy.enterprise.crypto import WeChatCrypto
+
+    c = credential_set(credentials)
+    envelope = WeChatCrypto(c["token"], c["encoding_aes_key"], c["receive_id"]).encrypt_message(
+        plaintext, nonce=nonce, timestamp=timestamp)
+    signature = envelope.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
+    return f"{path}?msg_signature={signature}&timestamp={timestamp}&nonce={nonce}", envelope.encode()

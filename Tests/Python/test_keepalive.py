@@ -13,22 +13,15 @@ import time
 
 from wechatpy.enterprise.crypto import WeChatCrypto
 
-from helpers import VECTORS
+from helpers import VECTORS, delivery, text_message
 
 A = VECTORS["credential_sets"]["A"]
 CLIENTS = 16
 REQUESTS_PER_CLIENT = 20
 
 
-def delivery(msg_id: int) -> tuple[str, bytes]:
-    crypto = WeChatCrypto(A["token"], A["encoding_aes_key"], A["receive_id"])
-    plaintext = (f"<xml><ToUserName><![CDATA[{A['receive_id']}]]></ToUserName><FromUserName><![CDATA[alice]]></FromUserName>"
-                 f"<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello {msg_id}]]></Content>"
-                 f"<MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>")
-    nonce, timestamp = str(msg_id), "1700000000"
-    envelope = crypto.encrypt_message(plaintext, nonce=nonce, timestamp=timestamp)
-    signature = envelope.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
-    return f"/keepalive/callback?msg_signature={signature}&timestamp={timestamp}&nonce={nonce}", envelope.encode()
+def keepalive_delivery(msg_id: int) -> tuple[str, bytes]:
+    return delivery(text_message(f"hello {msg_id}", str(msg_id)), nonce=str(msg_id), path="/keepalive/callback")
 
 
 def test_more_kept_connections_than_threads_neither_stall_nor_fail(stack_factory):
@@ -36,7 +29,7 @@ def test_more_kept_connections_than_threads_neither_stall_nor_fail(stack_factory
     crypto = WeChatCrypto(A["token"], A["encoding_aes_key"], A["receive_id"])
     results: list[tuple[int, float, bytes, int]] = []
     lock = threading.Lock()
-    deliveries = {c: [delivery(9_000_000 + c * 1000 + i) for i in range(REQUESTS_PER_CLIENT)] for c in range(CLIENTS)}
+    deliveries = {c: [keepalive_delivery(9_000_000 + c * 1000 + i) for i in range(REQUESTS_PER_CLIENT)] for c in range(CLIENTS)}
     start = threading.Barrier(CLIENTS)
 
     def client(c: int) -> None:
@@ -81,7 +74,7 @@ def test_keepalive_carries_many_requests_on_few_connections(stack_factory):
     stack = stack_factory(mode="listen", args=["--threads", "12"])
     conn = http.client.HTTPConnection("127.0.0.1", stack.nginx.port, timeout=10)
     for i in range(50):
-        path, body = delivery(9_500_000 + i)
+        path, body = keepalive_delivery(9_500_000 + i)
         conn.request("POST", path, body=body, headers={"Content-Type": "text/xml"})
         r = conn.getresponse()
         r.read()

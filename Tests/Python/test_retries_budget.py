@@ -14,7 +14,7 @@ import pytest
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from conftest import wait_until
-from helpers import VECTORS, app_toml
+from helpers import VECTORS, app_toml, delivery, text_message
 
 A = VECTORS["credential_sets"]["A"]
 
@@ -110,19 +110,6 @@ def start(stack_factory, tmp_path, api, *, sleep: float, timeout_ms: int, budget
         """))
     stack = stack_factory(mode="listen", args=["--config", str(config), "--threads", "4"])
     return stack, counter
-
-
-def delivery(plaintext: str, nonce: str = "777", timestamp: str = "1700000000") -> tuple[str, bytes]:
-    crypto = WeChatCrypto(A["token"], A["encoding_aes_key"], A["receive_id"])
-    envelope = crypto.encrypt_message(plaintext, nonce=nonce, timestamp=timestamp)
-    signature = envelope.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
-    return f"/wecom/callback?msg_signature={signature}&timestamp={timestamp}&nonce={nonce}", envelope.encode()
-
-
-def text_message(content: str, msg_id: str) -> str:
-    return (f"<xml><ToUserName><![CDATA[{A['receive_id']}]]></ToUserName><FromUserName><![CDATA[alice]]></FromUserName>"
-            f"<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
-            f"<MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>")
 
 
 def post_at(stack, t0: float, at: float, path: str, body: bytes):

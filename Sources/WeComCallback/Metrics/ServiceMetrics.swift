@@ -74,7 +74,13 @@ public final class ServiceMetrics: Sendable {
     public final class AppCounters: Sendable {
         private let metrics: ServiceMetrics
         private let app: String
-        private let slots: [CounterKey: LazyCounter]
+        /// One counter per metric and second label value; the app is this instance's.
+        private let slots: [Slot: LazyCounter]
+
+        private struct Slot: Hashable {
+            var metric: Metric
+            var label: String
+        }
 
         /// The statuses the handler answers with (other statuses take the locked path).
         static let statuses = [200, 400, 403, 404, 405, 413]
@@ -82,24 +88,23 @@ public final class ServiceMetrics: Sendable {
         fileprivate init(metrics: ServiceMetrics, app: String) {
             self.metrics = metrics
             self.app = app
-            var keys = Self.statuses.map { CounterKey(metric: .requests, app: app, label: String($0)) }
+            var keys = Self.statuses.map { Slot(metric: .requests, label: String($0)) }
             keys += [CryptoFailure.signature, .decrypt, .receiveid, .envelope].map {
-                CounterKey(metric: .cryptoFailures, app: app, label: $0.rawValue)
+                Slot(metric: .cryptoFailures, label: $0.rawValue)
             }
             keys += [ExecFailure.timeout, .exit, .output, .reply, .spawn].map {
-                CounterKey(metric: .execFailures, app: app, label: $0.rawValue)
+                Slot(metric: .execFailures, label: $0.rawValue)
             }
-            keys += [Metric.dedupHits, .budgetMisses, .journalFailures].map { CounterKey(metric: $0, app: app, label: "") }
+            keys += [Metric.dedupHits, .budgetMisses, .journalFailures].map { Slot(metric: $0, label: "") }
             slots = Dictionary(uniqueKeysWithValues: keys.map { ($0, LazyCounter()) })
         }
 
         private func increment(_ metric: Metric, label: String = "") {
-            let key = CounterKey(metric: metric, app: app, label: label)
-            guard let slot = slots[key] else {
+            guard let slot = slots[Slot(metric: metric, label: label)] else {
                 metrics.increment(metric, app: app, label: label)
                 return
             }
-            slot.get { metrics.makeCounter(key) }.increment()
+            slot.get { metrics.makeCounter(CounterKey(metric: metric, app: app, label: label)) }.increment()
         }
 
         /// As ``ServiceMetrics/request(app:status:duration:)`` for this app.
