@@ -26,11 +26,14 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // The one POSIX layer: the C library import, the EINTR-retrying syscall wrapper, the lock type.
+        .target(name: "Platform"),
         // The transport-free core: request in, response out.
         .target(
             name: "WeComCallback",
             dependencies: [
                 "COpenSSL",
+                "Platform",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -42,6 +45,7 @@ let package = Package(
             name: "FastCGI",
             dependencies: [
                 "CFastCGI",
+                "Platform",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -50,6 +54,7 @@ let package = Package(
             dependencies: [
                 "WeComCallback",
                 "FastCGI",
+                "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
