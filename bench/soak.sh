@@ -31,6 +31,7 @@ PY
 )
 cat >"$RUN/config.toml" <<EOF2
 [server]
+max_timestamp_skew_s = 0  # the soak replays pre-generated messages with fixed timestamps
 status_path = "/wecom-fcgi/metrics"
 [[app]]
 name = "soak"

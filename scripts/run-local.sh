@@ -36,7 +36,9 @@ fi
 # Own process groups (set -m): Ctrl-C reaches only this script, whose trap sends each child one SIGTERM
 # (a second signal would make wecom-fcgi skip the drain).
 set -m
-"$BIN" serve --listen "unix:$SOCKET" --socket-mode 0660 --threads 2 &
+# --max-timestamp-skew-s 0: the curl commands printed below replay published vectors with 2014
+# timestamps, which the replay window (default 300 s) would refuse.
+"$BIN" serve --listen "unix:$SOCKET" --socket-mode 0660 --threads 2 --max-timestamp-skew-s 0 &
 FCGI_PID=$!
 "$NGINX" -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf" &
 NGINX_PID=$!

@@ -119,7 +119,9 @@ class Responder:
         return self.proc.pid
 
     def command(self) -> list[str]:
-        serve = [str(binary()), "serve", "--log-level", "debug", *self.args]
+        # The suite replays published vectors and fixtures with fixed (2014–2023) timestamps: the replay
+        # window is off here, and test_replay.py turns it on (a later --max-timestamp-skew-s wins).
+        serve = [str(binary()), "serve", "--log-level", "debug", "--max-timestamp-skew-s", "0", *self.args]
         if self.mode == "listen":
             return [*serve, "--listen", self.address]
         if self.mode == "spawn-fcgi":
@@ -279,5 +281,8 @@ def run_cgi(env: dict[str, str], body: bytes = b"", args: list[str] | None = Non
             timeout: float = 10.0) -> subprocess.CompletedProcess:
     """Runs the binary once as a CGI program (stdin a pipe, so fd 0 is not a listening socket)."""
     full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **SAMPLE_ENV, **env}
-    return subprocess.run([str(binary()), *(args or [])], input=body, env=full_env,
+    args = list(args or ["serve"])
+    if args[:1] == ["serve"]:
+        args[1:1] = ["--max-timestamp-skew-s", "0"]  # fixed-timestamp vectors, as in Responder.command
+    return subprocess.run([str(binary()), *args], input=body, env=full_env,
                           capture_output=True, timeout=timeout)

@@ -96,8 +96,8 @@ import Testing
             """
         let server = try Configuration.parse(toml, environment: [:]).makeServer(logger: Logger(label: "t"))
         #expect(server.activeSenders.keys.sorted() == ["with"])
-        #expect((server.apps[0].processor as? RoutingProcessor)?.activeSender is ActiveSender)
-        #expect((server.apps[1].processor as? RoutingProcessor)?.activeSender == nil)
+        #expect((server.apps[0].processor as? MessagePipeline)?.activeSender is ActiveSender)
+        #expect((server.apps[1].processor as? MessagePipeline)?.activeSender == nil)
         #expect(server.shutdownActiveSenders(timeout: .seconds(1)).isEmpty)
     }
 }

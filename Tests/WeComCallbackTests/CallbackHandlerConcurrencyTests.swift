@@ -17,7 +17,7 @@ import Testing
         let post = Vectors.shared.entry("gen-01-text-chinese-emoji")
         let c = Vectors.shared.credentials(get)
         let crypt = try WXBizMsgCrypt(token: c.token, encodingAESKey: c.key, receiveID: c.receiveID)
-        let echo = RoutingProcessor(appName: "demo", router: Router(routes: [Route(index: 0, action: .echo)]),
+        let echo = MessagePipeline(appName: "demo", router: Router(routes: [Route(index: 0, action: .echo)]),
                                     logger: Logger(label: "concurrency"))
         let app = CallbackApp(name: "demo", path: "/wecom/callback", crypt: crypt, corpID: c.receiveID,
                               processor: echo)

@@ -31,7 +31,7 @@ final class RecordingSender: ActiveSending {
     @Test func retryOfAFinishedDeliveryGetsTheSameReplyWithoutRunningTheActionAgain() throws {
         let dir = try RT.temporaryDirectory()
         let counter = dir.appendingPathComponent("runs")
-        let p = RT.processor([try countingRoute(counter, sleep: 0)], deliveries: DeliveryCache())
+        let p = RT.processor([try countingRoute(counter, sleep: 0)], deliveries: InMemoryDeliveryStore())
         let first = RT.run(p, RT.text("hi"))
         let retry = p.process(RT.text("hi"), context: RT.context)
         #expect(first == RT.expected(.text("done")))
@@ -43,7 +43,7 @@ final class RecordingSender: ActiveSending {
     @Test func retryWhileTheFirstRunIsInProgressWaitsForIt() async throws {
         let dir = try RT.temporaryDirectory()
         let counter = dir.appendingPathComponent("runs")
-        let p = RT.processor([try countingRoute(counter, sleep: 0.6)], deliveries: DeliveryCache())
+        let p = RT.processor([try countingRoute(counter, sleep: 0.6)], deliveries: InMemoryDeliveryStore())
         async let first = Task.detached { RT.run(p, RT.text("hi")) }.value
         try await Task.sleep(for: .milliseconds(200))
         let retry = RT.run(p, RT.text("hi"))
@@ -56,7 +56,7 @@ final class RecordingSender: ActiveSending {
         let dir = try RT.temporaryDirectory()
         let counter = dir.appendingPathComponent("runs")
         let sender = RecordingSender()
-        let p = RT.processor([try countingRoute(counter, sleep: 2.0)], deliveries: DeliveryCache(),
+        let p = RT.processor([try countingRoute(counter, sleep: 2.0)], deliveries: InMemoryDeliveryStore(),
                              replyBudget: 0.3, activeSender: sender)
         let started = ContinuousClock.now
         #expect(RT.run(p, RT.text("hi")) == .noReply)
@@ -74,7 +74,7 @@ final class RecordingSender: ActiveSending {
     @Test func aLateResultWithoutActiveSendIsDropped() async throws {
         let dir = try RT.temporaryDirectory()
         let counter = dir.appendingPathComponent("runs")
-        var p = RT.processor([try countingRoute(counter, sleep: 0.5)], deliveries: DeliveryCache(), replyBudget: 0.1)
+        var p = RT.processor([try countingRoute(counter, sleep: 0.5)], deliveries: InMemoryDeliveryStore(), replyBudget: 0.1)
         let log = LogRecorder()
         p.logger = log.logger()
         #expect(RT.run(p, RT.text("hi")) == .noReply)
@@ -88,7 +88,7 @@ final class RecordingSender: ActiveSending {
     @Test func distinctEventsInTheSameSecondAreEachHandled() throws {
         let dir = try RT.temporaryDirectory()
         let counter = dir.appendingPathComponent("runs")
-        let p = RT.processor([try countingRoute(counter, sleep: 0)], deliveries: DeliveryCache())
+        let p = RT.processor([try countingRoute(counter, sleep: 0)], deliveries: InMemoryDeliveryStore())
         let a = RT.event("change_contact", "<ChangeType>delete_user</ChangeType><UserID>a</UserID>", from: "sys")
         let b = RT.event("change_contact", "<ChangeType>delete_user</ChangeType><UserID>b</UserID>", from: "sys")
         _ = RT.run(p, a)
@@ -98,28 +98,10 @@ final class RecordingSender: ActiveSending {
     }
 
     @Test func keysUseMsgIdElseTheSHA256OfThePlaintext() {
-        #expect(DeliveryCache.key(app: "x", msgID: "42", plaintext: [1]) == "x\u{0}42")
-        #expect(DeliveryCache.key(app: "x", msgID: nil, plaintext: Array("abc".utf8))
+        #expect(DeliveryKey(app: "x", msgID: "42", plaintext: [1]).rawValue == "x\u{0}42")
+        #expect(DeliveryKey(app: "x", msgID: nil, plaintext: Array("abc".utf8)).rawValue
                 == "x\u{0}sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(DeliveryCache.key(app: "y", msgID: "42", plaintext: [1]) != DeliveryCache.key(app: "x", msgID: "42", plaintext: [1]))
-    }
-
-    @Test func theCacheIsBoundedAndForgetsAfterItsTTL() {
-        let cache = DeliveryCache(capacity: 3, ttl: 10)
-        let t0 = Date(timeIntervalSince1970: 1000)
-        for k in ["a", "b", "c", "d"] { _ = cache.claim(k, route: nil, now: t0) }
-        #expect(cache.count == 3)
-        guard case .first = cache.claim("a", route: nil, now: t0) else { Issue.record("a should be forgotten"); return }
-        guard case .retry = cache.claim("d", route: nil, now: t0.addingTimeInterval(9)) else { Issue.record("d is remembered"); return }
-        guard case .first = cache.claim("d", route: nil, now: t0.addingTimeInterval(11)) else { Issue.record("d expired"); return }
-    }
-
-    @Test func zeroCapacityTurnsDeduplicationOff() {
-        let cache = DeliveryCache(capacity: 0)
-        guard case .first = cache.claim("a", route: nil), case .first = cache.claim("a", route: nil) else {
-            Issue.record("dedup should be off")
-            return
-        }
+        #expect(DeliveryKey(app: "y", msgID: "42", plaintext: [1]) != DeliveryKey(app: "x", msgID: "42", plaintext: [1]))
     }
 
     @Test func textOverThePassiveLimitGoesWholeByActiveSend() throws {
@@ -146,7 +128,7 @@ final class RecordingSender: ActiveSending {
     @Test func journalMarksRetries() throws {
         let dir = try RT.temporaryDirectory()
         let journal = try Journal(path: dir.appendingPathComponent("j.jsonl").path)
-        let p = RT.processor([Route(index: 0, action: .echo)], journal: journal, deliveries: DeliveryCache())
+        let p = RT.processor([Route(index: 0, action: .echo)], journal: journal, deliveries: InMemoryDeliveryStore())
         _ = RT.run(p, RT.text("hi"))
         _ = RT.run(p, RT.text("hi"))
         let lines = try String(contentsOf: dir.appendingPathComponent("j.jsonl"), encoding: .utf8).split(separator: "\n")
@@ -167,7 +149,7 @@ final class RecordingSender: ActiveSending {
             RT.header + "[[app.route]]\naction = \"exec\"\ncommand = [\"/bin/sh\", \"-c\", \"cat >/dev/null; echo start >> '\(log.path)'; sleep 3; echo end >> '\(log.path)'\"]\ntimeout_ms = 10000\n",
             environment: RT.secrets)
         let route = try #require(config.apps.first?.routes.first)
-        let p = RT.processor([route], deliveries: DeliveryCache(), replyBudget: 0.1)
+        let p = RT.processor([route], deliveries: InMemoryDeliveryStore(), replyBudget: 0.1)
         for i in 0..<6 {
             _ = p.process(RT.xml("text", "<Content>slow \(i)</Content>", msgID: "77\(i)"), context: RT.context)
         }

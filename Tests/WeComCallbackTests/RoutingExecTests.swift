@@ -6,7 +6,7 @@ import Testing
 @Suite struct RoutingExecTests {
     static func script(_ name: String) -> String { RT.fixtures.appendingPathComponent("exec/\(name)").path }
 
-    func processor(_ command: [String], extra: String = "", environment: [String: String] = [:]) throws -> RoutingProcessor {
+    func processor(_ command: [String], extra: String = "", environment: [String: String] = [:]) throws -> MessagePipeline {
         let argv = command.map { "'\($0)'" }.joined(separator: ", ")
         return try RT.processor(toml: """
             [[app.route]]

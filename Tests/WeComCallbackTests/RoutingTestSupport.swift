@@ -36,14 +36,14 @@ enum RT {
 
     /// A processor without retry deduplication (each run is a new delivery), unless `deliveries` is given.
     static func processor(_ routes: [Route], agentID: Int64? = nil, journal: Journal? = nil,
-                          deliveries: DeliveryCache = DeliveryCache(capacity: 0), replyBudget: TimeInterval = 4,
-                          activeSender: (any ActiveSending)? = nil) -> RoutingProcessor {
-        RoutingProcessor(appName: "helpdesk", agentID: agentID, router: Router(routes: routes), journal: journal,
+                          deliveries: InMemoryDeliveryStore = InMemoryDeliveryStore(capacity: 0), replyBudget: TimeInterval = 4,
+                          activeSender: (any ActiveSending)? = nil) -> MessagePipeline {
+        MessagePipeline(appName: "helpdesk", agentID: agentID, router: Router(routes: routes), journal: journal,
                          logger: Logger(label: "test"), now: clock, deliveries: deliveries, replyBudget: replyBudget,
                          activeSender: activeSender)
     }
 
-    static func processor(toml: String, environment: [String: String] = [:]) throws -> RoutingProcessor {
+    static func processor(toml: String, environment: [String: String] = [:]) throws -> MessagePipeline {
         let config = try Configuration.parse(header + toml, environment: environment.merging(secrets) { a, _ in a })
         return processor(config.apps[0].routes, agentID: config.apps[0].agentID)
     }
@@ -54,7 +54,7 @@ enum RT {
     static let header = "[[app]]\nname = \"helpdesk\"\n"
 
     /// Runs a processor on one plaintext and returns the disposition.
-    static func run(_ p: RoutingProcessor, _ plaintext: [UInt8]) -> ProcessingOutcome.Disposition {
+    static func run(_ p: MessagePipeline, _ plaintext: [UInt8]) -> ProcessingOutcome.Disposition {
         p.process(plaintext, context: context).disposition
     }
 

@@ -3,7 +3,7 @@ import Testing
 @testable import WeComCallback
 
 @Suite struct RoutingConditionTests {
-    func route(_ conditions: RouteConditions) -> RoutingProcessor {
+    func route(_ conditions: RouteConditions) -> MessagePipeline {
         RT.processor([Route(index: 0, conditions: conditions, action: .text(try! MessageTemplate("hit")))])
     }
     let hit = RT.expected(.text("hit"))
@@ -85,7 +85,7 @@ import Testing
 }
 
 @Suite struct RoutingActionTests {
-    func one(_ action: RouteAction) -> RoutingProcessor { RT.processor([Route(index: 0, action: action)]) }
+    func one(_ action: RouteAction) -> MessagePipeline { RT.processor([Route(index: 0, action: action)]) }
 
     @Test func echoRepliesPerType() {
         let p = one(.echo)

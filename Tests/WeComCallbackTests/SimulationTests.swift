@@ -13,8 +13,8 @@ import Testing
     func echoHandler() throws -> CallbackHandler {
         let app = CallbackApp(
             name: "sample", path: "/wecom/callback", crypt: try Self.sample.makeCrypt(), corpID: Self.sample.corpID,
-            processor: RoutingProcessor(appName: "sample", router: Router(routes: [Route(index: 0, action: .echo)]),
-                                        logger: Logger(label: "test"), deliveries: DeliveryCache(capacity: 0)))
+            processor: MessagePipeline(appName: "sample", router: Router(routes: [Route(index: 0, action: .echo)]),
+                                        logger: Logger(label: "test"), deliveries: InMemoryDeliveryStore(capacity: 0)))
         return CallbackHandler(apps: [app], logger: Logger(label: "test"))
     }
 

@@ -224,6 +224,13 @@ struct ConfigLoader {
                 error("server.dedup_ttl_s", "must be between 1 and 86400 seconds")
             }
         }
+        if let skew = integer(table, "max_timestamp_skew_s", at: "server") {
+            if (0...86_400).contains(skew) {
+                settings.maxTimestampSkewSeconds = skew
+            } else {
+                error("server.max_timestamp_skew_s", "must be between 0 (off) and 86400 seconds")
+            }
+        }
         if let path = string(table, "status_path", at: "server") {
             if path.hasPrefix("/") && !path.contains("?") {
                 settings.statusPath = path

@@ -9,7 +9,7 @@ import Synchronization
 public struct ConfiguredServer: Sendable {
     /// `[server]`.
     public var settings: ServerSettings
-    /// One ``CallbackApp`` per `[[app]]`, in file order, each with its ``RoutingProcessor``.
+    /// One ``CallbackApp`` per `[[app]]`, in file order, each with its ``MessagePipeline``.
     public var apps: [CallbackApp]
     /// The journals opened for the apps that have one.
     public var journals: [Journal]
@@ -48,7 +48,9 @@ public struct ConfiguredServer: Sendable {
                 }
             }
         }
-        return CallbackHandler(apps: apps, logger: logger, metrics: runtime.metrics, status: status)
+        let skew = settings.maxTimestampSkewSeconds
+        return CallbackHandler(apps: apps, logger: logger, metrics: runtime.metrics, status: status,
+                               maxTimestampSkew: skew > 0 ? .seconds(skew) : nil)
     }
 
     /// Shuts every active sender down, letting each drain its queue for up to `timeout` (in
@@ -81,7 +83,7 @@ extension Configuration {
     /// `corp_secret` (its thread starts with its first message). The only step with side effects
     /// (journal files are created if missing).
     /// - Parameters:
-    ///   - logger: given to each ``RoutingProcessor`` (exec failures, journal failures).
+    ///   - logger: given to each ``MessagePipeline`` (exec failures, journal failures).
     ///   - now: the wall clock for reply `CreateTime` and journal `received_at`.
     ///   - runtime: the retry cache and metrics to keep using (on reload); new ones sized by `[server]`
     ///     when `nil`.
@@ -90,7 +92,7 @@ extension Configuration {
     public func makeServer(logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
                            runtime: ServerRuntime? = nil) throws(ConfigError) -> ConfiguredServer {
         let runtime = runtime ?? ServerRuntime(
-            deliveries: DeliveryCache(capacity: server.dedupEntries, ttl: TimeInterval(server.dedupTTLSeconds)))
+            deliveries: InMemoryDeliveryStore(capacity: server.dedupEntries, ttl: server.deliveryTTL))
         var problems: [ConfigProblem] = []
         var apps: [CallbackApp] = []
         var journals: [Journal] = []
@@ -117,7 +119,7 @@ extension Configuration {
                 ActiveSender(appName: app.name, corpID: app.credentials.corpID, settings: $0, logger: logger)
             }
             senders[app.name] = sender
-            let processor = RoutingProcessor(appName: app.name, agentID: app.agentID, router: Router(routes: app.routes),
+            let processor = MessagePipeline(appName: app.name, agentID: app.agentID, router: Router(routes: app.routes),
                                              journal: journal, logger: logger, now: now, deliveries: runtime.deliveries,
                                              replyBudget: TimeInterval(server.replyBudgetMS) / 1000, activeSender: sender,
                                              metrics: runtime.metrics)
@@ -131,11 +133,11 @@ extension Configuration {
 /// What lives as long as the process, across configuration reloads.
 public struct ServerRuntime: Sendable {
     /// Retried deliveries answered once, for every app.
-    public var deliveries: DeliveryCache
+    public var deliveries: any DeliveryStore
     /// The counters behind `[server] status_path`.
     public var metrics: ServiceMetrics
 
-    public init(deliveries: DeliveryCache = DeliveryCache(), metrics: ServiceMetrics = ServiceMetrics()) {
+    public init(deliveries: any DeliveryStore = InMemoryDeliveryStore(), metrics: ServiceMetrics = ServiceMetrics()) {
         self.deliveries = deliveries
         self.metrics = metrics
     }

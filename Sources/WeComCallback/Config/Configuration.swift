@@ -13,13 +13,30 @@ public struct ServerSettings: Sendable, Equatable {
     /// `dedup_entries`: how many recent deliveries are remembered to answer retries once (default 10000;
     /// 0 turns deduplication off).
     public var dedupEntries: Int
-    /// `dedup_ttl_s`: how long a delivery is remembered, in seconds (default 300).
+    /// `dedup_ttl_s`: how long a delivery is remembered, in seconds (default 300; raised to twice
+    /// `max_timestamp_skew_s` when that is longer, see ``deliveryTTL``).
     public var dedupTTLSeconds: Int
+    /// `max_timestamp_skew_s`: a request whose `timestamp` query value is further than this many seconds
+    /// from the server's clock, in either direction, is refused with 403 (default 300; 0 turns the check
+    /// off). Together with the retry cache this stops replays of captured requests.
+    public var maxTimestampSkewSeconds: Int = defaultMaxTimestampSkewSeconds
     /// `status_path`: where Prometheus metrics are served (off when `nil`).
     public var statusPath: String?
     /// `status_allow`: the client addresses (`REMOTE_ADDR`) that may read `status_path`
     /// (default loopback: `127.0.0.1`, `::1`).
     public var statusAllow: [String] = ["127.0.0.1", "::1"]
+
+    /// The default `dedup_ttl_s`.
+    public static let defaultDedupTTLSeconds = 300
+    /// The default `max_timestamp_skew_s`.
+    public static let defaultMaxTimestampSkewSeconds = 300
+
+    /// How long the retry cache remembers a delivery: `dedup_ttl_s`, or twice `max_timestamp_skew_s` when
+    /// that is longer — a request may carry a timestamp up to the skew ahead of the clock and be replayed
+    /// until the skew after it, so every replay the timestamp check lets through is still remembered.
+    public var deliveryTTL: Duration {
+        .seconds(max(dedupTTLSeconds, 2 * maxTimestampSkewSeconds))
+    }
 
     /// The default `max_body_bytes`.
     public static let defaultMaxBodyBytes = 65536
@@ -34,8 +51,8 @@ public struct ServerSettings: Sendable, Equatable {
     ///   - dedupEntries: the retry cache's capacity.
     ///   - dedupTTLSeconds: the retry cache's time to live in seconds.
     public init(maxBodyBytes: Int = defaultMaxBodyBytes, logLevel: Logger.Level = .info,
-                replyBudgetMS: Int = defaultReplyBudgetMS, dedupEntries: Int = DeliveryCache.defaultCapacity,
-                dedupTTLSeconds: Int = DeliveryCache.defaultTTLSeconds) {
+                replyBudgetMS: Int = defaultReplyBudgetMS, dedupEntries: Int = InMemoryDeliveryStore.defaultCapacity,
+                dedupTTLSeconds: Int = defaultDedupTTLSeconds) {
         self.maxBodyBytes = maxBodyBytes
         self.logLevel = logLevel
         self.replyBudgetMS = replyBudgetMS

@@ -66,12 +66,20 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Log level on stderr (default: [server] log_level, info).")
     var logLevel: Logger.Level?
 
+    @Option(help: ArgumentHelp(
+        "Refuse (403) a request whose timestamp is further than this from the clock, in seconds; 0 = off (default: [server] max_timestamp_skew_s, 300). Replaying fixtures with fixed timestamps needs 0.",
+        valueName: "s"))
+    var maxTimestampSkewS: Int?
+
     func validate() throws {
         if let threads, !(1...1024).contains(threads) {
             throw ValidationError("--threads must be between 1 and 1024")
         }
         guard (0...600_000).contains(ioTimeoutMs) else {
             throw ValidationError("--io-timeout-ms must be between 0 and 600000")
+        }
+        if let maxTimestampSkewS, !(0...86_400).contains(maxTimestampSkewS) {
+            throw ValidationError("--max-timestamp-skew-s must be between 0 (off) and 86400")
         }
         if let maxBodyBytes, !(0...(64 << 20)).contains(maxBodyBytes) {
             throw ValidationError("--max-body-bytes must be between 0 and \(64 << 20)")
@@ -94,9 +102,11 @@ struct ServeCommand: ParsableCommand {
             TerminationSignals.blockInCallingThread()
         }
         let environment = ProcessInfo.processInfo.environment
-        let configPath = config
+        let configPath = config, skewOverride = maxTimestampSkewS
         let load: @Sendable () throws(ConfigError) -> Configuration = {
-            try Configuration.resolve(explicitPath: configPath, environment: environment)
+            var configuration = try Configuration.resolve(explicitPath: configPath, environment: environment)
+            if let skewOverride { configuration.server.maxTimestampSkewSeconds = skewOverride }
+            return configuration
         }
         let configuration: Configuration
         do {

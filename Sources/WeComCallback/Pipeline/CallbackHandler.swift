@@ -11,7 +11,7 @@ import Logging
 /// | no app for the path | 404 |
 /// | method other than GET/POST | 405, `Allow: GET, POST` |
 /// | missing, empty or duplicated parameter; malformed query, envelope or empty body | 400 |
-/// | bad signature, decrypt failure, receiveid mismatch, foreign AgentID | 403 |
+/// | bad signature, decrypt failure, receiveid mismatch, foreign AgentID, timestamp outside `max_timestamp_skew_s` | 403 |
 /// | URL verification | 200, `text/plain`, the decrypted echostr exactly |
 /// | authenticated message | 200, `text/xml` reply envelope, or an empty body |
 ///
@@ -27,6 +27,9 @@ public final class CallbackHandler: Sendable {
     public let metrics: ServiceMetrics?
     /// The Prometheus endpoint, when configured.
     public let status: StatusEndpoint?
+    /// `[server] max_timestamp_skew_s`: the largest distance between a request's `timestamp` and the
+    /// clock; `nil` turns the check off.
+    public let maxTimestampSkew: Duration?
     /// Each app's counters (and `-`'s, for requests no app matched), made once: no lock per request.
     private let appCounters: [String: ServiceMetrics.AppCounters]
 
@@ -52,9 +55,12 @@ public final class CallbackHandler: Sendable {
     ///   - now: wall clock, for reply timestamps when the request's is unusable (tests inject it).
     ///   - metrics: where to count requests (none by default).
     ///   - status: the metrics endpoint, if any (needs `metrics`).
+    ///   - maxTimestampSkew: refuse (403) a request whose `timestamp` is further than this from `now`;
+    ///     `nil` (the default here; the configuration's default is 300 s) turns the check off.
     public init(apps: [CallbackApp], logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
-                metrics: ServiceMetrics? = nil, status: StatusEndpoint? = nil) {
+                metrics: ServiceMetrics? = nil, status: StatusEndpoint? = nil, maxTimestampSkew: Duration? = nil) {
         self.apps = apps
+        self.maxTimestampSkew = maxTimestampSkew
         self.logger = logger
         self.now = now
         self.metrics = metrics
@@ -138,6 +144,16 @@ public final class CallbackHandler: Sendable {
         return apps.first { $0.path == nil || $0.path == normalised }
     }
 
+    /// The envelope stages, in order; the message stages run inside ``CallbackApp/processor``.
+    ///
+    /// 1. size, app, method (413, 404, 405);
+    /// 2. ``readQuery(_:isGet:log:)`` (`ReadQuery.swift`): the signed parameters (400);
+    /// 3. ``verifyURL(_:app:log:)`` for GET, or ``decrypt(_:body:app:log:)`` (`Decrypt.swift`):
+    ///    signature, decryption, receiveid (400, 403);
+    /// 4. ``checkTimestamp(_:log:)`` (`CheckTimestamp.swift`): the replay window, once the timestamp is
+    ///    known to be the signer's (403);
+    /// 5. the app's ``MessageProcessor`` (``MessagePipeline``: parse … render);
+    /// 6. ``encrypt(_:query:app:log:)`` (`Encrypt.swift`): the reply envelope.
     func respond(to request: CallbackRequest, arrival: ContinuousClock.Instant, log: inout RequestLog) -> CallbackResponse {
         if request.bodyTooLarge {
             log.failure = "body over the size limit"
@@ -153,57 +169,26 @@ public final class CallbackHandler: Sendable {
             log.failure = "method not allowed"
             return Self.error(405, "method not allowed", headers: [("Allow", "GET, POST")])
         }
-        let query: QueryString
-        do {
-            query = try QueryString.parse(request.queryString)
-        } catch {
-            log.failure = error.description
+        guard let query = readQuery(request.queryString, isGet: isGet, log: &log) else {
             return Self.error(400, "bad request")
         }
-        var names = ["msg_signature", "timestamp", "nonce"]
-        if isGet { names.append("echostr") }
-        var values: [String: String] = [:]
-        for name in names {
-            guard let value = query[name], !value.isEmpty else {
-                log.failure = "missing parameter \(name)"
-                return Self.error(400, "bad request")
-            }
-            // Base64 and hex never contain a space: a space is a `+` that was form-decoded (spec §5.3).
-            // (Checked on the UTF-8 bytes first: `replacingOccurrences` is Foundation's, slow on every request.)
-            values[name] = (name == "echostr" || name == "msg_signature") && value.utf8.contains(UInt8(ascii: " "))
-                ? value.replacingOccurrences(of: " ", with: "+") : value
-        }
-        let signature = values["msg_signature"] ?? "", timestamp = values["timestamp"] ?? "", nonce = values["nonce"] ?? ""
-
         if isGet {
-            do {
-                let plaintext = try app.crypt.verifyURL(
-                    msgSignature: signature, timestamp: timestamp, nonce: nonce, echostr: values["echostr"] ?? "")
-                log.summary = "verify-url"
-                return CallbackResponse(status: 200, contentType: "text/plain; charset=utf-8", body: plaintext)
-            } catch {
-                log.failure = error.description
-                countCryptoFailure(error, app: app.name)
-                return Self.error(403, "forbidden")
-            }
+            guard let echostr = verifyURL(query, app: app, log: &log) else { return Self.error(403, "forbidden") }
+            guard checkTimestamp(query.timestamp, log: &log) else { return Self.error(403, "forbidden") }
+            log.summary = "verify-url"
+            return CallbackResponse(status: 200, contentType: "text/plain; charset=utf-8", body: echostr)
         }
-
         guard !request.body.isEmpty else {
             log.failure = "empty body"
             return Self.error(400, "bad request")
         }
         let plaintext: [UInt8]
-        do {
-            plaintext = try app.crypt.decryptMessage(
-                msgSignature: signature, timestamp: timestamp, nonce: nonce, envelope: request.body)
-        } catch {
-            log.failure = error.description
-            countCryptoFailure(error, app: app.name)
-            if case .envelopeParseFailed = error { return Self.error(400, "bad request") }
-            return Self.error(403, "forbidden")
+        switch decrypt(query, body: request.body, app: app, log: &log) {
+        case .plaintext(let bytes): plaintext = bytes
+        case .refused(let status): return Self.error(status, status == 400 ? "bad request" : "forbidden")
         }
-        let context = ProcessingContext(
-            appName: app.name, corpID: app.corpID, arrival: arrival, timestamp: timestamp)
+        guard checkTimestamp(query.timestamp, log: &log) else { return Self.error(403, "forbidden") }
+        let context = ProcessingContext(appName: app.name, corpID: app.corpID, arrival: arrival, timestamp: query.timestamp)
         let outcome = app.processor.process(plaintext, context: context)
         log.summary = outcome.summary
         log.msgID = outcome.msgID
@@ -217,19 +202,11 @@ public final class CallbackHandler: Sendable {
             log.failure = why
             return Self.error(403, "forbidden")
         case .reply(let xml):
-            let replyTimestamp = timestamp.utf8.allSatisfy { (48...57).contains($0) } && timestamp.utf8.count <= 12
-                ? timestamp : String(Int(now().timeIntervalSince1970))
-            do {
-                let envelope = try app.crypt.encryptReply(xml, timestamp: replyTimestamp, nonce: nonce)
-                return CallbackResponse(status: 200, contentType: "text/xml; charset=utf-8", body: Array(envelope.utf8))
-            } catch {
-                log.failure = "reply encryption failed: \(error.description)"
-                return CallbackResponse(status: 200, body: [])
-            }
+            return encrypt(xml, query: query, app: app, log: &log)
         }
     }
 
-    private func countCryptoFailure(_ error: WXBizMsgCryptError, app: String) {
+    func countCryptoFailure(_ error: WXBizMsgCryptError, app: String) {
         let kind: ServiceMetrics.CryptoFailure
         switch error {
         case .signatureMismatch: kind = .signature
