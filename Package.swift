@@ -61,7 +61,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeComCallbackTests",
-            dependencies: ["WeComCallback"],
+            dependencies: ["WeComCallback", "Platform"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

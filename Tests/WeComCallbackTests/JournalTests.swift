@@ -1,5 +1,7 @@
 import Foundation
 import Synchronization
+import Logging
+import Platform
 import Testing
 @testable import WeComCallback
 #if canImport(Glibc)
@@ -136,5 +138,44 @@ import Glibc
         let line = Journal.unparsedLine(app: "a\"b", error: "x\ny", plaintext: [0, 255], receivedAt: Date(timeIntervalSince1970: 0))
         #expect(String(decoding: line, as: UTF8.self)
             == #"{"received_at":"1970-01-01T00:00:00.000Z","app":"a\"b","route":null,"error":"x\ny","raw_base64":"AP8="}"# + "\n")
+    }
+}
+
+/// Defect 3 of the pipeline issue: a reload must not open a second writer on a journal's path.
+@Suite struct JournalReloadTests {
+    @Test func reloadsKeepOneWriterPerPathAndEveryLineWhole() throws {
+        let dir = try RT.temporaryDirectory()
+        let path = dir.appendingPathComponent("j.jsonl").path
+        let config = try Configuration.parse(RT.header + "journal = \"\(path)\"\n[[app.route]]\naction = \"echo\"\n",
+                                             environment: RT.secrets)
+        let logger = Logger(label: "test")
+        let runtime = ServerRuntime(deliveries: InMemoryDeliveryStore(capacity: 0))
+        let first = try config.makeServer(logger: logger, runtime: runtime)
+        let current = Locked(first)
+        let writers = 4, perWriter = 150, reloads = 60
+        DispatchQueue.concurrentPerform(iterations: writers + 1) { worker in
+            if worker == writers {
+                // The reloader: a new configuration each time, with SIGHUP's journal reopen.
+                for _ in 0..<reloads {
+                    guard let server = try? config.makeServer(logger: logger, runtime: runtime) else { continue }
+                    current.withLock { $0 = server }
+                    _ = server.reopenJournals()
+                }
+                return
+            }
+            for i in 0..<perWriter {
+                let server = current.withLock { $0 }
+                _ = server.apps[0].processor.process(
+                    RT.xml("text", "<Content>w\(worker) #\(i)</Content>", msgID: "\(worker)\(i)"), context: RT.context)
+            }
+        }
+        let last = current.withLock { $0 }
+        #expect(last.journals.count == 1)
+        #expect(last.journals.first === first.journals.first)  // one writer for the life of the process
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count == writers * perWriter)
+        for line in lines {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "\(line)")
+        }
     }
 }

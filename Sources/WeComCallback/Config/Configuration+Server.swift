@@ -15,7 +15,7 @@ public struct ConfiguredServer: Sendable {
     public var journals: [Journal]
     /// The active senders of the apps that have a `corp_secret`, by app name.
     public var activeSenders: [String: ActiveSender]
-    /// What outlives a configuration: the retry cache and the metrics (pass it to the next
+    /// What outlives a configuration: the delivery store, the journals and the metrics (pass it to the next
     /// ``Configuration/makeServer(logger:now:runtime:)`` on reload).
     public var runtime: ServerRuntime
 
@@ -67,14 +67,11 @@ public struct ConfiguredServer: Sendable {
         return late.withLock { $0.sorted() }
     }
 
-    /// Reopens every journal (after log rotation).
+    /// Reopens every journal of the process (after log rotation), this configuration's and those of
+    /// apps a reload removed.
     /// - Returns: the errors of the journals that could not be reopened (they retry on the next append).
     public func reopenJournals() -> [Journal.JournalError] {
-        var errors: [Journal.JournalError] = []
-        for journal in journals {
-            do { try journal.reopen() } catch { errors.append(error) }
-        }
-        return errors
+        runtime.journals.reopenAll()
     }
 }
 
@@ -101,7 +98,7 @@ extension Configuration {
             var journal: Journal?
             if let path = app.journalPath {
                 do {
-                    let opened = try Journal(path: path)
+                    let opened = try runtime.journals.journal(path: path)
                     journals.append(opened)
                     journal = opened
                 } catch {
@@ -136,9 +133,17 @@ public struct ServerRuntime: Sendable {
     public var deliveries: any DeliveryStore
     /// The counters behind `[server] status_path`.
     public var metrics: ServiceMetrics
+    /// One journal writer per path, carried across reloads.
+    public var journals: JournalRegistry
 
-    public init(deliveries: any DeliveryStore = InMemoryDeliveryStore(), metrics: ServiceMetrics = ServiceMetrics()) {
+    /// - Parameters:
+    ///   - deliveries: the delivery store (in memory by default).
+    ///   - metrics: the counters.
+    ///   - journals: the journal writers.
+    public init(deliveries: any DeliveryStore = InMemoryDeliveryStore(), metrics: ServiceMetrics = ServiceMetrics(),
+                journals: JournalRegistry = JournalRegistry()) {
         self.deliveries = deliveries
         self.metrics = metrics
+        self.journals = journals
     }
 }

@@ -56,6 +56,8 @@ final class ReloadableHandler: Responder {
             let server = try configuration.makeServer(logger: logger, runtime: runtime)
             let handler = server.makeHandler(logger: logger)
             running.write { $0 = Running(server: server, handler: handler) }
+            // The journals are the process's (one writer per path across reloads): reopen them for logrotate.
+            for failure in server.reopenJournals() { logger.error("journal: \(failure)") }
             for warning in configuration.warnings { logger.warning("config: \(warning)") }
             logger.info("reloaded \(configuration.source): \(server.apps.count) app(s); journals reopened")
         } catch {
