@@ -38,7 +38,8 @@ fi
 set -m
 # --max-timestamp-skew-s 0: the curl commands printed below replay published vectors with 2014
 # timestamps, which the replay window (default 300 s) would refuse.
-"$BIN" serve --listen "unix:$SOCKET" --socket-mode 0660 --threads 2 --max-timestamp-skew-s 0 &
+# WECOM_FCGI_CONFIG=none: the sample credentials' echo app, even where /etc/wecom-fcgi/config.toml exists.
+WECOM_FCGI_CONFIG=none "$BIN" serve --listen "unix:$SOCKET" --socket-mode 0660 --threads 2 --max-timestamp-skew-s 0 &
 FCGI_PID=$!
 "$NGINX" -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf" &
 NGINX_PID=$!

@@ -37,6 +37,9 @@ SAMPLE_ENV = {
     "WECOM_APP_AES_KEY": "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt",
 }
 MODES = ["spawn-fcgi", "listen"]
+# Every wecom-fcgi the suite starts without --config serves the sample credentials' echo app, even on a
+# host where the Debian package installed /etc/wecom-fcgi/config.toml (which would otherwise win).
+os.environ.setdefault("WECOM_FCGI_CONFIG", "none")
 
 
 def binary() -> Path:
@@ -98,6 +101,9 @@ class Responder:
     workdir: Path
     env: dict[str, str]
     args: list[str]
+    # The suite replays published vectors and fixtures with fixed (2014–2023) timestamps, so the replay
+    # window is off unless a test (test_replay.py) asks for the configured one.
+    replay_window_off: bool = True
     socket_path: Path = field(init=False)
     proc: subprocess.Popen | None = field(default=None, init=False)
     starts: int = field(default=0, init=False)
@@ -119,9 +125,8 @@ class Responder:
         return self.proc.pid
 
     def command(self) -> list[str]:
-        # The suite replays published vectors and fixtures with fixed (2014–2023) timestamps: the replay
-        # window is off here, and test_replay.py turns it on (a later --max-timestamp-skew-s wins).
-        serve = [str(binary()), "serve", "--log-level", "debug", "--max-timestamp-skew-s", "0", *self.args]
+        window = ["--max-timestamp-skew-s", "0"] if self.replay_window_off else []
+        serve = [str(binary()), "serve", "--log-level", "debug", *window, *self.args]
         if self.mode == "listen":
             return [*serve, "--listen", self.address]
         if self.mode == "spawn-fcgi":
@@ -134,7 +139,9 @@ class Responder:
 
     def start(self) -> "Responder":
         self.starts += 1
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **SAMPLE_ENV, **self.env}
+        # WECOM_FCGI_CONFIG=none: the sample credentials' echo app even on a host where the package
+        # installed /etc/wecom-fcgi/config.toml (a test that needs a file passes --config or sets it).
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "WECOM_FCGI_CONFIG": "none", **SAMPLE_ENV, **self.env}
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(self.command(), env=env, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -235,10 +242,10 @@ def stack_factory(tmp_path):
     started: list[Stack] = []
 
     def start(mode: str = "listen", env: dict[str, str] | None = None,
-              args: list[str] | None = None) -> Stack:
+              args: list[str] | None = None, replay_window_off: bool = True) -> Stack:
         workdir = tmp_path / f"stack{len(started)}"
         workdir.mkdir()
-        responder = Responder(mode, workdir, env or {}, args or ["--threads", "4"])
+        responder = Responder(mode, workdir, env or {}, args or ["--threads", "4"], replay_window_off)
         nginx = Nginx(workdir / "nginx", responder.address)
         stack = Stack(responder, nginx)
         started.append(stack)
@@ -280,7 +287,7 @@ def responder_factory(tmp_path):
 def run_cgi(env: dict[str, str], body: bytes = b"", args: list[str] | None = None,
             timeout: float = 10.0) -> subprocess.CompletedProcess:
     """Runs the binary once as a CGI program (stdin a pipe, so fd 0 is not a listening socket)."""
-    full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **SAMPLE_ENV, **env}
+    full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "WECOM_FCGI_CONFIG": "none", **SAMPLE_ENV, **env}
     args = list(args or ["serve"])
     if args[:1] == ["serve"]:
         args[1:1] = ["--max-timestamp-skew-s", "0"]  # fixed-timestamp vectors, as in Responder.command

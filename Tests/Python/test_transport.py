@@ -165,7 +165,7 @@ def test_listen_refuses_to_replace_a_regular_file(tmp_path):
     path.write_text("keep me")
     import subprocess
     from conftest import binary
-    proc = subprocess.run([str(binary()), "serve", "--listen", f"unix:{path}"], capture_output=True,
+    proc = subprocess.run([str(binary()), "serve", "--max-timestamp-skew-s", "0", "--listen", f"unix:{path}"], capture_output=True,
                           timeout=10, stdin=subprocess.DEVNULL, env=RESPONDER_ENV)
     assert proc.returncode != 0
     assert b"not a socket" in proc.stderr
@@ -176,7 +176,7 @@ def test_listen_refuses_a_socket_in_use(responder_factory):
     import subprocess
     from conftest import binary
     responder = responder_factory(mode="listen")
-    proc = subprocess.run([str(binary()), "serve", "--listen", responder.address], capture_output=True,
+    proc = subprocess.run([str(binary()), "serve", "--max-timestamp-skew-s", "0", "--listen", responder.address], capture_output=True,
                           timeout=10, stdin=subprocess.DEVNULL, env=RESPONDER_ENV)
     assert proc.returncode != 0
     assert b"in use" in proc.stderr
@@ -190,7 +190,7 @@ def test_listen_on_tcp_loopback(responder_factory, tmp_path):
     port = free_port()
     log = tmp_path / "tcp.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([str(binary()), "serve", "--listen", f"127.0.0.1:{port}", "--threads", "2"],
+        proc = subprocess.Popen([str(binary()), "serve", "--max-timestamp-skew-s", "0", "--listen", f"127.0.0.1:{port}", "--threads", "2"],
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=RESPONDER_ENV)
     try:
         wait_until(lambda: b"wecom-fcgi serving" in log.read_bytes(), what="tcp listener")
@@ -247,7 +247,7 @@ def test_stop_signal_works_with_an_inherited_blocked_mask_and_ignored_dispositio
         sock = tmp_path / f"s{signo}.sock"
         log = tmp_path / f"s{signo}.log"
         with open(log, "wb") as out:
-            proc = subprocess.Popen([str(binary()), "serve", "--listen", f"unix:{sock}", "--threads", "2"],
+            proc = subprocess.Popen([str(binary()), "serve", "--max-timestamp-skew-s", "0", "--listen", f"unix:{sock}", "--threads", "2"],
                                     stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                     preexec_fn=inherit_hostile_signal_state, env=RESPONDER_ENV)
         try:
@@ -275,7 +275,7 @@ def test_a_stop_signal_held_by_the_inherited_mask_during_start_up_is_not_lost(tm
     sock = tmp_path / "s.sock"
     log = tmp_path / "s.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([str(binary()), "serve", "--listen", f"unix:{sock}", "--threads", "2"],
+        proc = subprocess.Popen([str(binary()), "serve", "--max-timestamp-skew-s", "0", "--listen", f"unix:{sock}", "--threads", "2"],
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 preexec_fn=inherit_hostile_signal_state, env=RESPONDER_ENV)
     try:
@@ -302,7 +302,7 @@ def test_stalled_tcp_fastcgi_peers_free_their_workers_after_the_io_timeout(tmp_p
     port = free_port()
     log = tmp_path / "tcp.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([str(binary()), "serve", "--listen", f"127.0.0.1:{port}", "--threads", "2",
+        proc = subprocess.Popen([str(binary()), "serve", "--max-timestamp-skew-s", "0", "--listen", f"127.0.0.1:{port}", "--threads", "2",
                                  "--io-timeout-ms", "700"],
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=RESPONDER_ENV)
     stalled = []

@@ -125,6 +125,8 @@ public struct Configuration: Sendable {
     public static let defaultPath = "/etc/wecom-fcgi/config.toml"
     /// `WECOM_FCGI_CONFIG`: overrides the default path (`--config` overrides both).
     public static let pathVariable = "WECOM_FCGI_CONFIG"
+    /// The `--config` / `WECOM_FCGI_CONFIG` value that selects the environment-only configuration.
+    public static let environmentOnly = "none"
 
     /// Creates a configuration from parts (tests, embedding).
     /// - Parameters:
@@ -202,7 +204,8 @@ public struct Configuration: Sendable {
 
     /// The configuration the server should run: `explicitPath` (from `--config`) if given, else
     /// `$WECOM_FCGI_CONFIG` if set, else ``defaultPath``; when none was asked for explicitly and the
-    /// default file does not exist, ``fromEnvironment(_:)``.
+    /// default file does not exist, ``fromEnvironment(_:)``. The path ``environmentOnly`` (`none`) asks for
+    /// ``fromEnvironment(_:)`` even when the default file exists (a host with the package installed).
     /// - Parameters:
     ///   - explicitPath: the `--config` value, if any.
     ///   - environment: the process environment.
@@ -210,6 +213,7 @@ public struct Configuration: Sendable {
     /// - Throws: ``ConfigError`` as ``load(path:environment:)`` or ``fromEnvironment(_:)``.
     public static func resolve(explicitPath: String?, environment: [String: String]) throws(ConfigError) -> Configuration {
         if let path = explicitPath ?? environment[pathVariable].flatMap({ $0.isEmpty ? nil : $0 }) {
+            if path == environmentOnly { return try fromEnvironment(environment) }
             return try load(path: path, environment: environment)
         }
         if FileManager.default.fileExists(atPath: defaultPath) {

@@ -32,7 +32,7 @@ struct ServeCommand: ParsableCommand {
     )
 
     @Option(help: ArgumentHelp(
-        "The configuration file (default: $WECOM_FCGI_CONFIG, else /etc/wecom-fcgi/config.toml if it exists, else one echo app from WECOM_APP_CORP_ID, WECOM_APP_TOKEN, WECOM_APP_AES_KEY).",
+        "The configuration file (default: $WECOM_FCGI_CONFIG, else /etc/wecom-fcgi/config.toml if it exists, else one echo app from WECOM_APP_CORP_ID, WECOM_APP_TOKEN, WECOM_APP_AES_KEY; 'none' selects that echo app even when the default file exists).",
         valueName: "path"))
     var config: String?
 
