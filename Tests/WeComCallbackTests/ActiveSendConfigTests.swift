@@ -70,7 +70,7 @@ import Testing
     @Test func execProgramsDoNotInheritTheSecretVariable() throws {
         let toml = Self.app + "corp_secret_env = \"APP_SECRET\"\n[[app.route]]\naction = \"exec\"\ncommand = [\"/bin/cat\"]\n"
         let config = try Configuration.parse(toml, environment: RT.secrets.merging(["APP_SECRET": "s", "OTHER": "o"]) { a, _ in a })
-        guard case .exec(let exec) = config.apps[0].routes[0].action else {
+        guard let exec = config.apps[0].routes[0].action as? ExecAction else {
             Issue.record("not exec")
             return
         }

@@ -261,3 +261,20 @@ import Testing
         #expect(EditDistance.suggestion(for: "zzzzzz", among: ConfigSchema.route) == nil)
     }
 }
+
+/// Actions as plug-ins (pipeline issue): the schema is derived from the registry.
+@Suite struct ActionRegistryTests {
+    @Test func routeKeysAndActionNamesComeFromTheRegisteredActions() throws {
+        #expect(ActionRegistry.names == ["echo", "text", "image", "voice", "video", "news", "update_button", "ignore", "exec"])
+        for type in ActionRegistry.all {
+            for key in type.keys { #expect(ConfigSchema.route.contains(key), "\(type.name).\(key)") }
+        }
+        // A key of another action is refused with the action's name.
+        do {
+            _ = try Configuration.parse(RT.header + "[[app.route]]\naction = \"echo\"\nmedia_id = \"x\"\n", environment: RT.secrets)
+            Issue.record("media_id on echo was accepted")
+        } catch {
+            #expect(error.problems.map(\.description) == ["app[0].route[0].media_id: not used by action \"echo\" (line 5)"])
+        }
+    }
+}

@@ -85,7 +85,7 @@ import Testing
 }
 
 @Suite struct RoutingActionTests {
-    func one(_ action: RouteAction) -> MessagePipeline { RT.processor([Route(index: 0, action: action)]) }
+    func one(_ action: some Action) -> MessagePipeline { RT.processor([Route(index: 0, action: action)]) }
 
     @Test func echoRepliesPerType() {
         let p = one(.echo)
@@ -120,7 +120,7 @@ import Testing
     @Test func mediaActions() throws {
         #expect(RT.run(one(.image(mediaID: try MessageTemplate("IMG"))), RT.text("x")) == RT.expected(.image(mediaID: "IMG")))
         #expect(RT.run(one(.voice(mediaID: try MessageTemplate("VOI"))), RT.text("x")) == RT.expected(.voice(mediaID: "VOI")))
-        let video = RouteAction.video(mediaID: try MessageTemplate("VID"), title: try MessageTemplate("For {{FromUserName}}"), description: nil)
+        let video = VideoAction(mediaID: try MessageTemplate("VID"), title: try MessageTemplate("For {{FromUserName}}"), description: nil)
         #expect(RT.run(one(video), RT.text("x")) == RT.expected(.video(mediaID: "VID", title: "For zhangsan", description: nil)))
     }
 

@@ -11,6 +11,8 @@ struct ConfigLoader {
     private(set) var problems: [ConfigProblem] = []
     /// Whether the app being loaded has a `corp_secret` (late exec results can then go by active send).
     var appHasActiveSend = false
+    /// The environment programs of the app being loaded start from (secrets removed).
+    var baseEnvironment: [String: String] = [:]
     private var locator: SourceLocator
 
     init(text: String, baseDirectory: String, environment: [String: String]) {
@@ -449,23 +451,24 @@ struct ConfigLoader {
             }
         }
 
-        var action: RouteAction?
+        var action: (any Action)?
         if let name = string(table, "action", at: path) {
-            if let keys = ConfigSchema.actionKeys[name] {
-                for key in ConfigSchema.allActionKeys where table[key] != nil && !keys.contains(key) {
+            if let type = ActionRegistry.action(named: name) {
+                for key in ActionRegistry.allKeys where table[key] != nil && !type.keys.contains(key) {
                     error("\(path).\(key)", "not used by action \"\(name)\"")
                 }
-                action = loadAction(name, table, at: path, baseEnvironment: baseEnvironment)
+                self.baseEnvironment = baseEnvironment
+                action = type.load(from: table, at: path, loader: &self)
             } else {
-                let suggestion = EditDistance.suggestion(for: name, among: RouteAction.names)
+                let suggestion = EditDistance.suggestion(for: name, among: ActionRegistry.names)
                 error("\(path).action", "unknown action \"\(name)\"" + (suggestion.map { "; did you mean \"\($0)\"?" }
-                    ?? " (one of \(RouteAction.names.joined(separator: ", ")))"))
+                    ?? " (one of \(ActionRegistry.names.joined(separator: ", ")))"))
             }
         } else if table["action"] == nil {
             error("\(path).action", "missing")
         }
         guard problems[before...].allSatisfy({ $0.severity == .warning }), let action else { return nil }
-        return Route(index: index, conditions: conditions, action: action)
+        return Route(index: index, conditions: conditions, anyAction: action)
     }
 
     mutating func required(_ table: [String: ConfigValue], _ key: String, action: String, at path: String) -> MessageTemplate? {
@@ -474,97 +477,5 @@ struct ConfigLoader {
             return nil
         }
         return template(table, key, at: path)
-    }
-
-    mutating func loadAction(_ name: String, _ table: [String: ConfigValue], at path: String, baseEnvironment: [String: String]) -> RouteAction? {
-        switch name {
-        case "echo": return .echo
-        case "ignore": return .ignore
-        case "text": return required(table, "text", action: name, at: path).map(RouteAction.text)
-        case "image": return required(table, "media_id", action: name, at: path).map { .image(mediaID: $0) }
-        case "voice": return required(table, "media_id", action: name, at: path).map { .voice(mediaID: $0) }
-        case "video":
-            let mediaID = required(table, "media_id", action: name, at: path)
-            let title = template(table, "title", at: path)
-            let description = template(table, "description", at: path)
-            return mediaID.map { .video(mediaID: $0, title: title, description: description) }
-        case "update_button":
-            return required(table, "replace_name", action: name, at: path).map { .updateButton(replaceName: $0) }
-        case "news":
-            return loadArticles(table, at: path).map(RouteAction.news)
-        case "exec":
-            return loadExec(table, at: path, baseEnvironment: baseEnvironment).map(RouteAction.exec)
-        default:
-            return nil
-        }
-    }
-
-    mutating func loadArticles(_ table: [String: ConfigValue], at path: String) -> [NewsArticleTemplate]? {
-        let keyPath = "\(path).articles"
-        guard let value = table["articles"] else {
-            error(keyPath, "missing (action \"news\" needs it)")
-            return nil
-        }
-        guard case .array(let items) = value else {
-            error(keyPath, "must be an array of tables, not \(Self.article(value.typeName))")
-            return nil
-        }
-        guard (1...ConfigSchema.maxArticles).contains(items.count) else {
-            error(keyPath, "must have 1 to \(ConfigSchema.maxArticles) articles, not \(items.count)")
-            return nil
-        }
-        var articles: [NewsArticleTemplate] = []
-        var ok = true
-        for (i, item) in items.enumerated() {
-            let itemPath = "\(keyPath)[\(i)]"
-            guard case .table(let t) = item else {
-                error(itemPath, "must be a table, not \(Self.article(item.typeName))")
-                ok = false
-                continue
-            }
-            checkKeys(t, at: itemPath, allowed: ConfigSchema.article)
-            if t["title"] == nil { error("\(itemPath).title", "missing") }
-            let title = template(t, "title", at: itemPath)
-            let description = template(t, "description", at: itemPath)
-            let url = template(t, "url", at: itemPath)
-            let picURL = template(t, "picurl", at: itemPath)
-            if let title { articles.append(NewsArticleTemplate(title: title, description: description, url: url, picURL: picURL)) } else { ok = false }
-        }
-        return ok ? articles : nil
-    }
-
-    mutating func loadExec(_ table: [String: ConfigValue], at path: String, baseEnvironment: [String: String]) -> ExecAction? {
-        let keyPath = "\(path).command"
-        guard table["command"] != nil else {
-            error(keyPath, "missing (action \"exec\" needs it)")
-            return nil
-        }
-        guard let command = stringArray(table, "command", at: path) else { return nil }
-        guard let program = command.first, !program.isEmpty else {
-            error(keyPath, "must be a non-empty array of strings (argv; no shell)")
-            return nil
-        }
-        let searchPath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        let resolved = ExecRunner.resolve(program.hasPrefix("/") || !program.contains("/") ? program : absolute(program), path: searchPath)
-        if resolved == nil {
-            error("\(keyPath)[0]", program.contains("/")
-                ? "\(program) does not exist or is not an executable file"
-                : "\(program) not found in PATH or not executable")
-        }
-        var timeout = ExecAction.defaultTimeoutMS
-        if let ms = integer(table, "timeout_ms", at: path) {
-            if (1...ConfigSchema.maxTimeoutMS).contains(ms) {
-                timeout = ms
-                // With active send a late result still reaches the user; without it, it is dropped.
-                if ms > ConfigSchema.timeoutWarningMS && !appHasActiveSend {
-                    warning("\(path).timeout_ms", "\(ms) ms is more than \(ConfigSchema.timeoutWarningMS): WeCom waits only 5 s for the reply, and without corp_secret a late result is dropped")
-                }
-            } else {
-                error("\(path).timeout_ms", "must be between 1 and \(ConfigSchema.maxTimeoutMS)")
-            }
-        }
-        let onError = template(table, "on_error", at: path)
-        guard let resolved else { return nil }
-        return ExecAction(command: command, executable: resolved, timeoutMS: timeout, onError: onError, baseEnvironment: baseEnvironment)
     }
 }

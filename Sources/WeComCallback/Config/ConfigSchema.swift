@@ -9,21 +9,10 @@ enum ConfigSchema {
     static let app = ["name", "path"] + (secrets + optionalSecrets).flatMap { [$0, $0 + "_env", $0 + "_file"] }
         + ["api_base", "agent_id", "journal", "route"]
     static let conditions = ["msg_type", "event", "event_key", "event_key_regex", "change_type", "content_regex", "from_user", "agent_id"]
-    /// The keys each action uses besides `action`.
-    static let actionKeys: [String: [String]] = [
-        "echo": [], "ignore": [], "text": ["text"], "image": ["media_id"], "voice": ["media_id"],
-        "video": ["media_id", "title", "description"], "news": ["articles"], "update_button": ["replace_name"],
-        "exec": ["command", "timeout_ms", "on_error"],
-    ]
-    static let allActionKeys = ["text", "media_id", "title", "description", "articles", "replace_name", "command", "timeout_ms", "on_error"]
-    static let route = conditions + ["action"] + allActionKeys
-    static let article = ["title", "description", "url", "picurl"]
+    /// Derived from the registered actions: adding an action adds its keys here.
+    static var route: [String] { conditions + ["action"] + ActionRegistry.allKeys }
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error"]
     static let messageTypes = ["text", "image", "voice", "video", "location", "link", "event"]
     /// The environment variables a one-app file falls back to, per secret.
     static let fallbackVariables = ["corp_id": "WECOM_APP_CORP_ID", "token": "WECOM_APP_TOKEN", "encoding_aes_key": "WECOM_APP_AES_KEY"]
-    /// A `timeout_ms` above this gets a warning: WeCom waits 5 s for the whole reply.
-    static let timeoutWarningMS = 4500
-    static let maxTimeoutMS = 60000
-    static let maxArticles = 8
 }

@@ -17,7 +17,7 @@ extension MessagePipeline {
             _ = deliveries.finish(key, reply: nil, failure: nil)
             return
         }
-        guard case .exec = route.action else {
+        guard route.action.runsBesideRequest else {
             let (reply, failure) = run(route, message: message, summary: summary)
             finish(key, reply: reply, failure: failure, route: route, message: message, summary: summary)
             return
@@ -68,19 +68,8 @@ extension MessagePipeline {
     /// - Returns: the passive reply to give (or `nil`), and a failure reason to log when the action failed
     ///   without an `on_error` reply (a failure with one is logged here).
     func run(_ route: Route, message: InboundMessage, summary: String) -> (PassiveReply?, String?) {
-        let result: ActionResult
-        switch route.action {
-        case .ignore:
-            result = .noReply
-        case .echo:
-            result = PassiveReply.echo(for: message).map(ActionResult.reply) ?? .noReply
-        case .exec(let exec):
-            let (execResult, stderr) = exec.perform(message: message, json: message.jsonData(), appName: appName, metrics: metrics)
-            if !stderr.isEmpty { logger.debug("exec stderr app=\(appName) route=\(route.index): \(stderr)") }
-            result = execResult
-        default:
-            result = route.action.templateReply(fields: message.fields) ?? .noReply
-        }
+        let context = ActionContext(appName: appName, routeIndex: route.index, logger: logger, metrics: metrics)
+        let result = route.action.run(for: message, context: context)
         switch result {
         case .noReply:
             return (nil, nil)
@@ -91,10 +80,8 @@ extension MessagePipeline {
                 return (nil, nil)
             }
             return (reply, nil)
-        case .activeOnly(let reply, let fallback):
+        case .activeOnly(let reply, let fallback, let source):
             if sendActively(.activeOnly(reply), to: message) { return (nil, nil) }
-            var source = ""
-            if case .exec(let exec) = route.action, let program = exec.command.first { source = "exec \(program): " }
             return failure("route \(route.index): \(source)reply type \(reply.msgType) can only be sent through the API and the app has no corp_secret", fallback, route, summary)
         case .failed(let reason, let fallback):
             return failure("route \(route.index): \(reason)", fallback, route, summary)

@@ -113,7 +113,7 @@ public struct ExecAction: Sendable, Equatable {
                 case .passive(let reply):
                     return .reply(reply)
                 case .activeOnly(let reply):
-                    return .activeOnly(reply, fallback: fallback)
+                    return .activeOnly(reply, fallback: fallback, source: "exec \(command): ")
                 }
             } catch {
                 return .failed(reason: "exec \(command): \(error)", fallback: fallback)

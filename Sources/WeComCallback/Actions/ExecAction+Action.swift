@@ -1,0 +1,60 @@
+import Logging
+
+/// `exec` as a registered ``Action``: its keys, their validation and how it runs (the program itself:
+/// ``ExecAction``, ``ExecRunner``).
+extension ExecAction: Action {
+    static let name = "exec"
+    static let keys = ["command", "timeout_ms", "on_error"]
+    /// A `timeout_ms` above this gets a warning: WeCom waits 5 s for the whole reply.
+    static let timeoutWarningMS = 4500
+    /// The largest `timeout_ms`.
+    static let maxTimeoutMS = 60000
+
+    var runsBesideRequest: Bool { true }
+
+    func run(for message: InboundMessage, context: ActionContext) -> ActionResult {
+        let (result, stderr) = perform(message: message, json: message.jsonData(), appName: context.appName, metrics: context.metrics)
+        if !stderr.isEmpty { context.logger.debug("exec stderr app=\(context.appName) route=\(context.routeIndex): \(stderr)") }
+        return result
+    }
+
+    static func load(from table: [String: ConfigValue], at path: String, loader: inout ConfigLoader) -> ExecAction? {
+        let keyPath = "\(path).command"
+        guard table["command"] != nil else {
+            loader.error(keyPath, "missing (action \"exec\" needs it)")
+            return nil
+        }
+        guard let command = loader.stringArray(table, "command", at: path) else { return nil }
+        guard let program = command.first, !program.isEmpty else {
+            loader.error(keyPath, "must be a non-empty array of strings (argv; no shell)")
+            return nil
+        }
+        let searchPath = loader.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        let resolved = ExecRunner.resolve(program.hasPrefix("/") || !program.contains("/") ? program : loader.absolute(program), path: searchPath)
+        if resolved == nil {
+            loader.error("\(keyPath)[0]", program.contains("/")
+                ? "\(program) does not exist or is not an executable file"
+                : "\(program) not found in PATH or not executable")
+        }
+        var timeout = ExecAction.defaultTimeoutMS
+        if let ms = loader.integer(table, "timeout_ms", at: path) {
+            if (1...maxTimeoutMS).contains(ms) {
+                timeout = ms
+                // With active send a late result still reaches the user; without it, it is dropped.
+                if ms > timeoutWarningMS && !loader.appHasActiveSend {
+                    loader.warning("\(path).timeout_ms", "\(ms) ms is more than \(timeoutWarningMS): WeCom waits only 5 s for the reply, and without corp_secret a late result is dropped")
+                }
+            } else {
+                loader.error("\(path).timeout_ms", "must be between 1 and \(maxTimeoutMS)")
+            }
+        }
+        let onError = loader.template(table, "on_error", at: path)
+        guard let resolved else { return nil }
+        return ExecAction(command: command, executable: resolved, timeoutMS: timeout, onError: onError, baseEnvironment: loader.baseEnvironment)
+    }
+}
+
+extension Action where Self == ExecAction {
+    /// `exec` with these settings.
+    static func exec(_ action: ExecAction) -> ExecAction { action }
+}
