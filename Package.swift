@@ -69,7 +69,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeComCallbackTests",
-            dependencies: ["WeComCallback", "WeComSimulation"],
+            dependencies: ["WeComCallback", "WeComSimulation", "Platform"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

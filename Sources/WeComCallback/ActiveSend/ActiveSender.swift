@@ -80,11 +80,14 @@ public final class ActiveSender: ActiveSending {
     ///   - appName: for logs.
     ///   - corpID: `corpid`.
     ///   - settings: the app's `corp_secret` and `api_base`.
+    ///   - tokenStore: where the app's access token is kept (pass the process's one, so that tokens
+    ///     outlive a configuration reload; a new ``InMemoryTokenStore`` by default).
     ///   - options: queue, retry and shutdown tuning.
     ///   - logger: as in ``init(appName:tokens:client:options:logger:)``.
-    public convenience init(appName: String, corpID: String, settings: ActiveSendSettings, options: Options = Options(), logger: Logger) {
+    public convenience init(appName: String, corpID: String, settings: ActiveSendSettings,
+                            tokenStore: any TokenStore = InMemoryTokenStore(), options: Options = Options(), logger: Logger) {
         let client = WeComAPIClient(apiBase: settings.apiBase)
-        let tokens = AccessTokenCache(corpID: corpID, corpSecret: settings.corpSecret, client: client)
+        let tokens = AccessTokenCache(corpID: corpID, corpSecret: settings.corpSecret, client: client, store: tokenStore)
         self.init(appName: appName, tokens: tokens, client: client, options: options, logger: logger)
     }
 
@@ -299,7 +302,11 @@ extension ActiveSender {
                 } catch {
                     if error.isTokenRejected, !refreshed, let token {
                         refreshed = true
-                        tokens.invalidate(token)
+                        do {
+                            try tokens.invalidate(token)
+                        } catch {
+                            logger.warning("active send app=\(appName) \(label): \(error)")
+                        }
                         logger.notice("active send app=\(appName) \(label): access token refused (\(error)); refreshing")
                         continue
                     }

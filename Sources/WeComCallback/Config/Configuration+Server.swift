@@ -15,7 +15,7 @@ public struct ConfiguredServer: Sendable {
     public var journals: [Journal]
     /// The active senders of the apps that have a `corp_secret`, by app name.
     public var activeSenders: [String: ActiveSender]
-    /// What outlives a configuration: the retry cache and the metrics (pass it to the next
+    /// What outlives a configuration: the retry cache, the metrics and the access tokens (pass it to the next
     /// ``Configuration/makeServer(logger:now:runtime:)`` on reload).
     public var runtime: ServerRuntime
 
@@ -114,7 +114,8 @@ extension Configuration {
                 continue
             }
             let sender = app.activeSend.map {
-                ActiveSender(appName: app.name, corpID: app.credentials.corpID, settings: $0, logger: logger)
+                ActiveSender(appName: app.name, corpID: app.credentials.corpID, settings: $0, tokenStore: runtime.tokens,
+                             logger: logger)
             }
             senders[app.name] = sender
             let processor = RoutingProcessor(appName: app.name, agentID: app.agentID, router: Router(routes: app.routes),
@@ -134,9 +135,18 @@ public struct ServerRuntime: Sendable {
     public var deliveries: DeliveryCache
     /// The counters behind `[server] status_path`.
     public var metrics: ServiceMetrics
+    /// The apps' access tokens for active send, kept across reloads (an app whose `corp_secret`
+    /// changes gets a new key, see ``TokenKey``).
+    public var tokens: any TokenStore
 
-    public init(deliveries: DeliveryCache = DeliveryCache(), metrics: ServiceMetrics = ServiceMetrics()) {
+    /// - Parameters:
+    ///   - deliveries: the retry cache.
+    ///   - metrics: the counters.
+    ///   - tokens: the access-token store (in-process by default).
+    public init(deliveries: DeliveryCache = DeliveryCache(), metrics: ServiceMetrics = ServiceMetrics(),
+                tokens: any TokenStore = InMemoryTokenStore()) {
         self.deliveries = deliveries
         self.metrics = metrics
+        self.tokens = tokens
     }
 }
