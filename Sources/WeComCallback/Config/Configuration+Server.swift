@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
-import Synchronization
+import Platform
 
 /// What the transport needs to serve a configuration: settings, the apps for ``CallbackHandler``,
 /// the open journals (for ``reopenJournals()`` on SIGHUP) and the active senders (for
@@ -57,7 +57,7 @@ public struct ConfiguredServer: Sendable {
     /// - Returns: the names of the apps whose queue was not drained in time (sorted).
     @discardableResult
     public func shutdownActiveSenders(timeout: Duration) -> [String] {
-        let late = Mutex<[String]>([])
+        let late = Locked<[String]>([])
         DispatchQueue.concurrentPerform(iterations: activeSenders.count) { i in
             let (name, sender) = activeSenders[activeSenders.index(activeSenders.startIndex, offsetBy: i)]
             if !sender.shutdown(timeout: timeout) { late.withLock { $0.append(name) } }
