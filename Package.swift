@@ -5,6 +5,7 @@ let package = Package(
     name: "wecom-fcgi",
     products: [
         .library(name: "WeComCallback", targets: ["WeComCallback"]),
+        .library(name: "WeComSimulation", targets: ["WeComSimulation"]),
         .executable(name: "wecom-fcgi", targets: ["wecom-fcgi"]),
     ],
     dependencies: [
@@ -40,6 +41,12 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Playing WeCom: inbound XML, signed requests, reply checks, curl fixtures. Used by the CLI's
+        // `simulate` and `fixtures` commands and by the tests; never by the server path.
+        .target(
+            name: "WeComSimulation",
+            dependencies: ["WeComCallback"]
+        ),
         // libfcgi behind one thin Swift type; knows nothing about WeCom.
         .target(
             name: "FastCGI",
@@ -53,6 +60,7 @@ let package = Package(
             name: "wecom-fcgi",
             dependencies: [
                 "WeComCallback",
+                "WeComSimulation",
                 "FastCGI",
                 "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -61,7 +69,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeComCallbackTests",
-            dependencies: ["WeComCallback", "Platform"],
+            dependencies: ["WeComCallback", "WeComSimulation", "Platform"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import WeComCallback
+@testable import WeComSimulation
 
 /// The simulation layer (issue #6): PRNG, message builder, signed requests, reply check, fixtures.
 @Suite struct SimulationTests {

@@ -1,7 +1,6 @@
-import Dispatch
 import Foundation
 import Logging
-import Synchronization
+import Platform
 
 /// The ``ActiveSending`` of one app: a bounded queue in front of one worker thread that sends each
 /// message with `message/send`, in order.
@@ -80,11 +79,14 @@ public final class ActiveSender: ActiveSending {
     ///   - appName: for logs.
     ///   - corpID: `corpid`.
     ///   - settings: the app's `corp_secret` and `api_base`.
+    ///   - tokenStore: where the app's access token is kept (pass the process's one, so that tokens
+    ///     outlive a configuration reload; a new ``InMemoryTokenStore`` by default).
     ///   - options: queue, retry and shutdown tuning.
     ///   - logger: as in ``init(appName:tokens:client:options:logger:)``.
-    public convenience init(appName: String, corpID: String, settings: ActiveSendSettings, options: Options = Options(), logger: Logger) {
+    public convenience init(appName: String, corpID: String, settings: ActiveSendSettings,
+                            tokenStore: any TokenStore = InMemoryTokenStore(), options: Options = Options(), logger: Logger) {
         let client = WeComAPIClient(apiBase: settings.apiBase)
-        let tokens = AccessTokenCache(corpID: corpID, corpSecret: settings.corpSecret, client: client)
+        let tokens = AccessTokenCache(corpID: corpID, corpSecret: settings.corpSecret, client: client, store: tokenStore)
         self.init(appName: appName, tokens: tokens, client: client, options: options, logger: logger)
     }
 
@@ -123,14 +125,9 @@ extension ActiveSender {
         let client: WeComAPIClient
         let options: Options
         let logger: Logger
-        private let state = Mutex(State())
-        /// One signal per queued message, plus one at close.
-        private let available = DispatchSemaphore(value: 0)
-        /// Signalled when the worker thread ends.
-        private let finished = DispatchSemaphore(value: 0)
-        private let sent = Atomic<Int>(0)
-        private let failed = Atomic<Int>(0)
-        private let dropped = Atomic<Int>(0)
+        /// The queue, the worker's life and the counters. Enqueueing, closing and the worker's end
+        /// broadcast; the worker waits for a job or the close, ``waitForWorker(timeout:)`` for its end.
+        private let state = Locked(State())
 
         struct Job: Sendable {
             var toUser: String
@@ -145,6 +142,9 @@ extension ActiveSender {
             var deadline: ContinuousClock.Instant?
             var workerStarted = false
             var workerDone = false
+            var sent = 0
+            var failed = 0
+            var dropped = 0
             var count: Int { jobs.count - head }
         }
 
@@ -157,8 +157,7 @@ extension ActiveSender {
         }
 
         var counts: Counts {
-            Counts(sent: sent.load(ordering: .relaxed), failed: failed.load(ordering: .relaxed),
-                   dropped: dropped.load(ordering: .relaxed), queued: state.withLock { $0.count })
+            state.withLock { Counts(sent: $0.sent, failed: $0.failed, dropped: $0.dropped, queued: $0.count) }
         }
 
         func enqueue(_ message: ActiveMessage) -> Bool {
@@ -167,14 +166,20 @@ extension ActiveSender {
             do {
                 bodies = try message.sendAPIBodies(duplicateCheckInterval: options.duplicateCheckInterval)
             } catch {
-                dropped.add(1, ordering: .relaxed)
+                state.withLock { $0.dropped += 1 }
                 logger.error("active send refused app=\(appName) touser=\(LogText.sanitize(message.toUser, limit: 64)) msgtype=\(msgType): \(error)")
                 return false
             }
             enum Outcome { case queued(startWorker: Bool), full, closed }
-            let outcome: Outcome = state.withLock { state in
-                if state.closed { return .closed }
-                if state.count >= options.queueCapacity { return .full }
+            let outcome: Outcome = state.withLockAndBroadcast { state in
+                if state.closed {
+                    state.dropped += 1
+                    return .closed
+                }
+                if state.count >= options.queueCapacity {
+                    state.dropped += 1
+                    return .full
+                }
                 if state.head > 64, state.head * 2 > state.jobs.count {
                     state.jobs.removeFirst(state.head)
                     state.head = 0
@@ -186,15 +191,12 @@ extension ActiveSender {
             }
             switch outcome {
             case .queued(let startWorker):
-                available.signal()
                 if startWorker { startThread() }
                 return true
             case .full:
-                dropped.add(1, ordering: .relaxed)
                 logger.error("active send queue full app=\(appName) capacity=\(options.queueCapacity): dropped msgtype=\(msgType) touser=\(LogText.sanitize(message.toUser, limit: 64))")
                 return false
             case .closed:
-                dropped.add(1, ordering: .relaxed)
                 logger.warning("active send after shutdown app=\(appName): dropped msgtype=\(msgType) touser=\(LogText.sanitize(message.toUser, limit: 64))")
                 return false
             }
@@ -202,22 +204,16 @@ extension ActiveSender {
 
         /// Stops accepting; the worker drains until `drainFor` from now.
         func close(drainFor: Duration) {
-            let signal: Bool = state.withLock { state in
+            state.withLockAndBroadcast { state in
                 let deadline = ContinuousClock.now + drainFor
                 state.deadline = min(state.deadline ?? deadline, deadline)
-                defer { state.closed = true }
-                return !state.closed && state.workerStarted
+                state.closed = true
             }
-            if signal { available.signal() }
         }
 
         /// Waits for the worker to end (immediately true when it never started).
         func waitForWorker(timeout: Duration) -> Bool {
-            let started = state.withLock { $0.workerStarted && !$0.workerDone }
-            guard started else { return true }
-            guard finished.wait(timeout: .now() + timeout.seconds) == .success else { return false }
-            finished.signal()  // for any other waiter
-            return true
+            state.wait(until: .now + timeout, while: { $0.workerStarted && !$0.workerDone }) { _, timedOut in !timedOut }
         }
 
         private func startThread() {
@@ -229,39 +225,33 @@ extension ActiveSender {
         private enum Next {
             case send(Job)
             case stop(discarded: Int)
-            case idle
         }
 
         private func run() {
             while true {
-                available.wait()
-                let next: Next = state.withLock { state in
-                    if state.count > 0 {
-                        if let deadline = state.deadline, ContinuousClock.now >= deadline {
-                            let discarded = state.count
-                            state.jobs = []
-                            state.head = 0
-                            return .stop(discarded: discarded)
-                        }
-                        let job = state.jobs[state.head]
-                        state.head += 1
-                        return .send(job)
+                // Sleeps until a job is queued or the sender is closed.
+                let next: Next = state.wait(until: nil, while: { $0.count == 0 && !$0.closed }) { state, _ in
+                    guard state.count > 0 else { return .stop(discarded: 0) }
+                    if let deadline = state.deadline, ContinuousClock.now >= deadline {
+                        let discarded = state.count
+                        state.jobs = []
+                        state.head = 0
+                        state.dropped += discarded
+                        return .stop(discarded: discarded)
                     }
-                    return state.closed ? .stop(discarded: 0) : .idle
+                    let job = state.jobs[state.head]
+                    state.head += 1
+                    return .send(job)
                 }
                 switch next {
                 case .send(let job):
                     deliver(job)
                 case .stop(let discarded):
                     if discarded > 0 {
-                        dropped.add(discarded, ordering: .relaxed)
                         logger.error("active send shutdown app=\(appName): dropped \(discarded) queued message(s)")
                     }
-                    state.withLock { $0.workerDone = true }
-                    finished.signal()
+                    state.withLockAndBroadcast { $0.workerDone = true }  // wakes waitForWorker
                     return
-                case .idle:
-                    continue
                 }
             }
         }
@@ -275,14 +265,14 @@ extension ActiveSender {
                         logger.warning("active send app=\(appName) msgtype=\(job.msgType)\(part): invaliduser=\(response.invalidUser)")
                     }
                 case .failure(let error):
-                    failed.add(1, ordering: .relaxed)
+                    state.withLock { $0.failed += 1 }
                     let skipped = job.bodies.count - k - 1
                     let rest = skipped > 0 ? "; \(skipped) later part(s) not sent" : ""
                     logger.error("active send failed app=\(appName) touser=\(LogText.sanitize(job.toUser, limit: 64)) msgtype=\(job.msgType)\(part) \(error)\(rest)")
                     return
                 }
             }
-            sent.add(1, ordering: .relaxed)
+            state.withLock { $0.sent += 1 }
             logger.debug("active send ok app=\(appName) touser=\(LogText.sanitize(job.toUser, limit: 64)) msgtype=\(job.msgType) parts=\(job.bodies.count)")
         }
 
@@ -299,7 +289,11 @@ extension ActiveSender {
                 } catch {
                     if error.isTokenRejected, !refreshed, let token {
                         refreshed = true
-                        tokens.invalidate(token)
+                        do {
+                            try tokens.invalidate(token)
+                        } catch {
+                            logger.warning("active send app=\(appName) \(label): \(error)")
+                        }
                         logger.notice("active send app=\(appName) \(label): access token refused (\(error)); refreshing")
                         continue
                     }
@@ -309,7 +303,7 @@ extension ActiveSender {
                     let deadline = state.withLock { $0.deadline }
                     if let deadline, ContinuousClock.now + delay > deadline { return .failure(error) }
                     logger.warning("active send app=\(appName) \(label): \(error); retry \(retries)/\(options.retryDelays.count) in \(delay)")
-                    Thread.sleep(forTimeInterval: delay.seconds)
+                    Thread.sleep(forTimeInterval: delay.inSeconds)
                 }
             }
         }

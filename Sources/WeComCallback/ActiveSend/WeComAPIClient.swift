@@ -1,9 +1,8 @@
-import Dispatch
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Synchronization
+import Platform
 
 /// The two WeCom server API calls active send needs, over `URLSession`, as blocking calls for the
 /// sender's own thread (never call them on a request thread).
@@ -68,8 +67,8 @@ public final class WeComAPIClient: Sendable {
         self.apiBase = base
         self.timeout = timeout
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout.seconds
-        configuration.timeoutIntervalForResource = timeout.seconds
+        configuration.timeoutIntervalForRequest = timeout.inSeconds
+        configuration.timeoutIntervalForResource = timeout.inSeconds
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
         session = URLSession(configuration: configuration)
@@ -143,8 +142,7 @@ public final class WeComAPIClient: Sendable {
 
     /// Runs one request and waits for it; a 200 answer's body is returned.
     private func perform(_ request: URLRequest) throws(WeComAPIError) -> Data {
-        let box = OutcomeBox()
-        let done = DispatchSemaphore(value: 0)
+        let outcome = Locked<Result<Data, WeComAPIError>?>(nil)
         let task = session.dataTask(with: request) { data, response, error in
             let result: Result<Data, WeComAPIError>
             if let error {
@@ -155,16 +153,15 @@ public final class WeComAPIClient: Sendable {
             } else {
                 result = .success(data ?? Data())
             }
-            box.set(result)
-            done.signal()
+            outcome.withLockAndBroadcast { $0 = result }
         }
         task.resume()
         // URLSession enforces the timeout; this bound only guards against a lost callback.
-        if done.wait(timeout: .now() + timeout.seconds + 2) == .timedOut {
+        let result = outcome.wait(until: .now + timeout + .seconds(2), while: { $0 == nil }) { result, _ in result }
+        guard let result else {
             task.cancel()
             throw .network(code: URLError.Code.timedOut.rawValue, reason: Self.reason(URLError.Code.timedOut.rawValue))
         }
-        guard let result = box.get() else { throw .invalidResponse("no result") }
         return try result.get()
     }
 
@@ -196,13 +193,6 @@ public final class WeComAPIClient: Sendable {
         }
     }
 
-    /// Where the data task's callback leaves its result.
-    private final class OutcomeBox: Sendable {
-        private let value = Mutex<Result<Data, WeComAPIError>?>(nil)
-        func set(_ result: Result<Data, WeComAPIError>) { value.withLock { $0 = result } }
-        func get() -> Result<Data, WeComAPIError>? { value.withLock { $0 } }
-    }
-
     private struct TokenAnswer: Decodable, APIAnswer {
         var errcode: Int?
         var errmsg: String?
@@ -228,13 +218,5 @@ extension APIAnswer {
     func check() throws(WeComAPIError) {
         guard let errcode else { throw .invalidResponse("no errcode") }
         guard errcode == 0 else { throw .api(errcode: errcode, errmsg: errmsg ?? "") }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as `TimeInterval`.
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) / 1e18
     }
 }

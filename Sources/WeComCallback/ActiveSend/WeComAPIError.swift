@@ -9,6 +9,9 @@ public enum WeComAPIError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidResponse(String)
     /// The API answered with a non-zero `errcode`.
     case api(errcode: Int, errmsg: String)
+    /// No access token to send with: the ``TokenStore`` failed, or another caller's refresh did not
+    /// finish in time. The reason never contains a token or a secret.
+    case tokenUnavailable(String)
 
     /// `errcode` -1: "system busy, retry later".
     public static let systemBusy = -1
@@ -16,10 +19,11 @@ public enum WeComAPIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 42009 expired after a secret change): refresh the token once and retry.
     public static let tokenErrcodes: Set<Int> = [40014, 42001, 42009]
 
-    /// Whether the same request may succeed later: network errors, HTTP 5xx and 429, `errcode` -1.
+    /// Whether the same request may succeed later: network errors, HTTP 5xx and 429, `errcode` -1, and
+    /// a token that could not be had from the store.
     public var isTransient: Bool {
         switch self {
-        case .network: return true
+        case .network, .tokenUnavailable: return true
         case .httpStatus(let status): return status >= 500 || status == 429
         case .invalidResponse: return false
         case .api(let errcode, _): return errcode == Self.systemBusy
@@ -39,6 +43,7 @@ public enum WeComAPIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .httpStatus(let status): return "HTTP status \(status)"
         case .invalidResponse(let why): return "invalid response: \(why)"
         case .api(let errcode, let errmsg): return "errcode=\(errcode) errmsg=\"\(errmsg)\""
+        case .tokenUnavailable(let why): return "no access token: \(why)"
         }
     }
 }

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
-import Synchronization
+import Platform
 
 /// What the transport needs to serve a configuration: settings, the apps for ``CallbackHandler``,
 /// the open journals (for ``reopenJournals()`` on SIGHUP) and the active senders (for
@@ -15,7 +15,7 @@ public struct ConfiguredServer: Sendable {
     public var journals: [Journal]
     /// The active senders of the apps that have a `corp_secret`, by app name.
     public var activeSenders: [String: ActiveSender]
-    /// What outlives a configuration: the delivery store, the journals and the metrics (pass it to the next
+    /// What outlives a configuration: the delivery store, the journals, the metrics and the access tokens (pass it to the next
     /// ``Configuration/makeServer(logger:now:runtime:)`` on reload).
     public var runtime: ServerRuntime
 
@@ -59,7 +59,7 @@ public struct ConfiguredServer: Sendable {
     /// - Returns: the names of the apps whose queue was not drained in time (sorted).
     @discardableResult
     public func shutdownActiveSenders(timeout: Duration) -> [String] {
-        let late = Mutex<[String]>([])
+        let late = Locked<[String]>([])
         DispatchQueue.concurrentPerform(iterations: activeSenders.count) { i in
             let (name, sender) = activeSenders[activeSenders.index(activeSenders.startIndex, offsetBy: i)]
             if !sender.shutdown(timeout: timeout) { late.withLock { $0.append(name) } }
@@ -113,7 +113,8 @@ extension Configuration {
                 continue
             }
             let sender = app.activeSend.map {
-                ActiveSender(appName: app.name, corpID: app.credentials.corpID, settings: $0, logger: logger)
+                ActiveSender(appName: app.name, corpID: app.credentials.corpID, settings: $0, tokenStore: runtime.tokens,
+                             logger: logger)
             }
             senders[app.name] = sender
             let processor = MessagePipeline(appName: app.name, agentID: app.agentID, router: Router(routes: app.routes),
@@ -135,15 +136,20 @@ public struct ServerRuntime: Sendable {
     public var metrics: ServiceMetrics
     /// One journal writer per path, carried across reloads.
     public var journals: JournalRegistry
+    /// The apps' access tokens for active send, kept across reloads (an app whose `corp_secret`
+    /// changes gets a new key, see ``TokenKey``).
+    public var tokens: any TokenStore
 
     /// - Parameters:
     ///   - deliveries: the delivery store (in memory by default).
     ///   - metrics: the counters.
     ///   - journals: the journal writers.
+    ///   - tokens: the access-token store (in-process by default).
     public init(deliveries: any DeliveryStore = InMemoryDeliveryStore(), metrics: ServiceMetrics = ServiceMetrics(),
-                journals: JournalRegistry = JournalRegistry()) {
+                journals: JournalRegistry = JournalRegistry(), tokens: any TokenStore = InMemoryTokenStore()) {
         self.deliveries = deliveries
         self.metrics = metrics
         self.journals = journals
+        self.tokens = tokens
     }
 }

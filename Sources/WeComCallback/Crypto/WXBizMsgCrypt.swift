@@ -139,7 +139,21 @@ public struct WXBizMsgCrypt: Sendable {
         buffer += [UInt8(length >> 24), UInt8((length >> 16) & 0xff), UInt8((length >> 8) & 0xff), UInt8(length & 0xff)]
         buffer += message
         buffer += receiveID
-        guard let ciphertext = LibCrypto.aes256CBC(encrypt: true, key: aesKey, iv: iv, input: PKCS7.pad(buffer))
+        return try encryptBuffer(PKCS7.pad(buffer))
+    }
+
+    /// The bare cipher step of ``encrypt(_:)``: AES-256-CBC with this app's key and IV, then standard
+    /// base64, over a buffer exactly as given — no §4.2 layout, no padding added. ``encrypt(_:)`` is
+    /// this after building and padding the frame; called directly, it makes deliberately broken frames
+    /// (wrong padding or length fields) for negative tests, which a correct sender never produces.
+    ///
+    /// - Parameter buffer: the whole plaintext buffer, a positive multiple of 16 bytes.
+    /// - Returns: base64 ciphertext.
+    /// - Throws: -40006 when the length is not a positive multiple of 16 or AES fails; -40009 when
+    ///   base64 encoding fails.
+    public func encryptBuffer(_ buffer: [UInt8]) throws(WXBizMsgCryptError) -> String {
+        guard !buffer.isEmpty, buffer.count % 16 == 0,
+            let ciphertext = LibCrypto.aes256CBC(encrypt: true, key: aesKey, iv: iv, input: buffer)
         else { throw .encryptFailed }
         guard let text = LibCrypto.base64Encode(ciphertext) else { throw .encodeBase64Failed }
         return text

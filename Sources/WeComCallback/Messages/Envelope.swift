@@ -46,8 +46,10 @@ public struct Envelope: Sendable, Equatable {
 }
 
 extension String {
-    /// The string without leading/trailing ASCII whitespace (space, tab, CR, LF).
-    func trimmingASCIIWhitespace() -> String {
+    /// The string without leading/trailing ASCII whitespace (space, tab, CR, LF), the way WeCom's XML
+    /// values are compared; other Unicode whitespace is kept.
+    /// - Returns: the trimmed string (`self` when nothing is trimmed, `""` when all is whitespace).
+    public func trimmingASCIIWhitespace() -> String {
         let isSpace: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !isSpace($0) }),

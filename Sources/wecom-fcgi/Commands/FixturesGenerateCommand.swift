@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WeComCallback
+import WeComSimulation
 
 /// `wecom-fcgi fixtures generate DIR [--seed N]`: writes ``CurlFixtureSet`` as files plus `run.sh`.
 struct FixturesGenerateCommand: ParsableCommand {

@@ -2,15 +2,8 @@ import ArgumentParser
 import FastCGI
 import Foundation
 import Logging
+import Platform
 import WeComCallback
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `wecom-fcgi serve`: runs the responder as a FastCGI server (spawn-fcgi or `--listen`) or answers one
 /// CGI request.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WeComCallback
+import WeComSimulation
 
 /// `wecom-fcgi simulate message`: one message or event delivery (spec §6) against a URL, with the
 /// reply envelope verified, decrypted and shown.

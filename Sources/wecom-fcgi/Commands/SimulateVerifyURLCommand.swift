@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WeComCallback
+import WeComSimulation
 
 /// `wecom-fcgi simulate verify-url`: WeCom's URL-verification GET (spec §5) against a URL, judged
 /// like the admin console judges it.

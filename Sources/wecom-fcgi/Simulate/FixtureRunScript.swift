@@ -1,4 +1,5 @@
 import WeComCallback
+import WeComSimulation
 
 /// The texts `fixtures generate` writes beside the fixtures: `run.sh` and `README.md`.
 enum FixtureRunScript {

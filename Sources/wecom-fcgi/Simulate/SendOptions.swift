@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WeComCallback
+import WeComSimulation
 
 /// Where and how `simulate` commands send: `--url`, `--print-curl`, `--timeout`, and the signed
 /// `--timestamp` / `--nonce` (fresh by default).

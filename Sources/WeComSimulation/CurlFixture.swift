@@ -1,3 +1,5 @@
+import WeComCallback
+
 /// One request of a curl fixture set and what a correct responder answers (`fixtures generate`).
 public struct CurlFixture: Sendable, Equatable {
     /// File-name stem, e.g. `text`, `event_click`, `error_bad_signature`.
@@ -145,7 +147,7 @@ public enum CurlFixtureSet {
             buffer += message + Array(credentials.corpID.utf8)
             buffer += [UInt8](repeating: 0, count: 32 - buffer.count % 32)
             let broken: String
-            do { broken = try crypt.encryptRawBuffer(buffer) } catch { throw .crypto(error) }
+            do { broken = try crypt.encryptBuffer(buffer) } catch { throw .crypto(error) }
             post = try SimulatedRequest.signedDelivery(
                 token: credentials.token, encrypt: broken, timestamp: timestamp, nonce: nonce(),
                 toUserName: credentials.corpID, agentID: "1000002")

@@ -1,3 +1,5 @@
+import WeComCallback
+
 /// A passive reply envelope as a server returns it (spec §7):
 /// `<xml><Encrypt/><MsgSignature/><TimeStamp/><Nonce/></xml>`. The client side of
 /// ``WXBizMsgCrypt/encryptReply(_:timestamp:nonce:)``, used by `simulate message` to check a server.

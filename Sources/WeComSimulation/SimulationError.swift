@@ -1,3 +1,5 @@
+import WeComCallback
+
 /// Why a simulated request could not be built or a simulated reply could not be checked.
 public enum SimulationError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A `MsgType` the builder does not know (spec §8 lists text, image, voice, video, location, link;

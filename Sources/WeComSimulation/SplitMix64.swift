@@ -1,3 +1,5 @@
+import WeComCallback
+
 /// SplitMix64 (Steele, Lea and Flood, 2014): a tiny, fast, **non-cryptographic** pseudo-random
 /// generator, used only to make simulated traffic and curl fixtures reproducible from a seed.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import WeComCallback
 
 /// Renders realistic inbound plaintext XML (spec §8 messages and §9 events), the way WeCom sends it:
 /// one element per line, free text in CDATA, numbers bare, `AgentID` last.

@@ -1,3 +1,5 @@
+import WeComCallback
+
 /// Judges a server's answer to WeCom's URL-verification GET (spec §5.2): HTTP 200 and a body that is
 /// exactly the decrypted echostr — no BOM, quotes, newline or whitespace.
 public enum URLVerificationCheck {

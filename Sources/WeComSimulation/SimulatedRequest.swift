@@ -1,3 +1,5 @@
+import WeComCallback
+
 /// A callback request as WeCom would send it: method, percent-encoded query and body bytes
 /// (spec §2, §5.1, §6.1). Built by the `simulate` and `fixtures` commands; transport-free.
 public struct SimulatedRequest: Sendable, Equatable {
