@@ -15,6 +15,9 @@ import Platform
 /// at the same time, so a program that writes megabytes before reading cannot deadlock. No lock is
 /// held while waiting. On timeout, on too much output, or on a non-zero exit, `kill(-pgid, SIGKILL)`
 /// ends the program and every descendant that stayed in its group.
+///
+/// Run with a ``ProgramSupervisor/Slot``, the program's process group is recorded there from its spawn until
+/// it is reaped, so that the supervisor can kill it at shutdown.
 struct ExecRunner: Sendable {
     /// How the program ended.
     enum Termination: Sendable, Equatable {
@@ -72,8 +75,9 @@ struct ExecRunner: Sendable {
     /// - Parameters:
     ///   - input: bytes for its stdin (closed afterwards).
     ///   - environment: its complete environment.
+    ///   - slot: where the program's process group is recorded while it runs, if supervised.
     /// - Returns: what it wrote and how it ended.
-    func run(input: [UInt8], environment: [String: String]) -> Outcome {
+    func run(input: [UInt8], environment: [String: String], slot: ProgramSupervisor.Slot? = nil) -> Outcome {
         let started = ContinuousClock.now
         let deadline = started + .milliseconds(timeoutMS)
 
@@ -130,6 +134,7 @@ struct ExecRunner: Sendable {
             closeAll([inPair[0], outPipe[0], errPipe[0]])
             return Outcome(stdout: [], stderrFirstLine: "", failure: .spawnFailed(spawnResult))
         }
+        slot?.spawned(group: pid)
 
         var stdinFD: Int32 = inPair[0], stdoutFD: Int32 = outPipe[0], stderrFD: Int32 = errPipe[0]
         for fd in [stdinFD, stdoutFD, stderrFD] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
@@ -200,7 +205,7 @@ struct ExecRunner: Sendable {
         // Outputs closed: wait for the exit within what is left of the deadline.
         var status: Int32 = 0
         var reaped = false
-        func reap() -> Bool { Self.reapNow(pid, status: &status) }
+        func reap() -> Bool { slot.map { $0.reap(pid, status: &status) } ?? Self.reapNow(pid, status: &status) }
         if failure == nil {
             while true {
                 if reap() { reaped = true; break }

@@ -17,7 +17,7 @@ import Logging
 /// 6. run the action and render the passive reply: `ToUserName` = the sender, `FromUserName` = the
 ///    corp id, `CreateTime` = now in Unix seconds.
 ///
-/// The reply budget: an `exec` action runs on a background thread while the request waits at most
+/// The reply budget: an `exec` action runs on a thread of ``programs`` while the request waits at most
 /// `replyBudget` seconds from the request's arrival. Past it the request is answered 200 with an empty
 /// body (WeCom stops retrying), the program keeps running up to its own `timeout_ms`, and its result is
 /// delivered through ``activeSender`` (`message/send`) — or dropped with a log line when the app has
@@ -26,7 +26,9 @@ import Logging
 ///
 /// An `exec` failure with `on_error` is logged here (one error line naming the app, route and reason)
 /// and answered with the `on_error` text; without `on_error` it becomes `.failed(reason)`, which the
-/// handler logs. The log summary is `MsgType`, or `event/<Event>`; the msgID is `MsgId`.
+/// handler logs. When ``programs`` already runs `max_programs` programs, the program is not started: the
+/// delivery gets the `on_error` reply (else no reply), one warning line and a count in
+/// `wecom_programs_refused_total`. The log summary is `MsgType`, or `event/<Event>`; the msgID is `MsgId`.
 public struct RoutingProcessor: MessageProcessor {
     /// The default reply budget in seconds (`[server] reply_budget_ms` = 4000).
     public static let defaultReplyBudget: TimeInterval = 4.0
@@ -52,6 +54,8 @@ public struct RoutingProcessor: MessageProcessor {
     /// Delivery through `message/send` for late replies and what a passive reply cannot carry; `nil`
     /// when the app has no `corp_secret`.
     public var activeSender: (any ActiveSending)?
+    /// The owner of the threads that run `exec` programs, shared by every app of the process.
+    public var programs: ProgramSupervisor
     /// Where dedup hits, budget misses, exec and journal failures are counted, if anywhere.
     public var metrics: ServiceMetrics? {
         didSet { counters = metrics?.counters(forApp: appName) }
@@ -71,10 +75,11 @@ public struct RoutingProcessor: MessageProcessor {
     ///   - replyBudget: seconds a request may wait for an exec action (default 4).
     ///   - activeSender: the app's active sender, if it has a `corp_secret`.
     ///   - metrics: the process's counters, if any.
+    ///   - programs: the process's program supervisor (a private one by default).
     public init(appName: String, agentID: Int64? = nil, router: Router, journal: Journal? = nil, logger: Logger,
                 now: @escaping @Sendable () -> Date = Date.init, deliveries: DeliveryCache = DeliveryCache(),
                 replyBudget: TimeInterval = defaultReplyBudget, activeSender: (any ActiveSending)? = nil,
-                metrics: ServiceMetrics? = nil) {
+                metrics: ServiceMetrics? = nil, programs: ProgramSupervisor = ProgramSupervisor()) {
         self.appName = appName
         self.agentID = agentID
         self.router = router
@@ -85,6 +90,7 @@ public struct RoutingProcessor: MessageProcessor {
         self.replyBudget = replyBudget
         self.activeSender = activeSender
         self.metrics = metrics
+        self.programs = programs
         counters = metrics?.counters(forApp: appName)
     }
 
@@ -129,7 +135,7 @@ public struct RoutingProcessor: MessageProcessor {
                 delivery.finish(nil)
                 return outcome(.noReply)
             }
-            guard case .exec = route.action else {
+            guard case .exec(let exec) = route.action else {
                 let (reply, failure) = run(route, message: message, summary: summary)
                 delivery.finish(reply)
                 if let reply { return outcome(.reply(render(reply, to: message, corpID: context.corpID))) }
@@ -137,12 +143,13 @@ public struct RoutingProcessor: MessageProcessor {
             }
             // A program may be slow: run it beside the request and wait at most until the budget's end.
             let job = RunningAction(processor: self, route: route, message: message, summary: summary, delivery: delivery)
-            // A thread of its own, not a GCD queue: on Linux the global queues run about one thread per
-            // core, so a few programs blocking there would hold back every later program and all other
-            // GCD work in the process (URLSession's callbacks for active send among it).
-            let thread = Thread { job.run() }
-            thread.name = "exec"
-            thread.start()
+            guard programs.start({ slot in job.run(in: slot) }) else {
+                let fallback = exec.fallbackReply(for: message)
+                delivery.finish(fallback)
+                counters?.programRefused()
+                logger.warning("program refused app=\(appName) route=\(route.index) msg=\(LogText.sanitize(summary, limit: 64)) msgid=\(LogText.sanitize(message.msgID ?? "-", limit: 64)): \(programs.isShuttingDown ? "shutting down" : "max_programs=\(programs.limit) already running"); \(fallback == nil ? "no reply" : "sent on_error")")
+                return outcome(fallback.map { .reply(render($0, to: message, corpID: context.corpID)) } ?? .noReply)
+            }
             switch delivery.wait(until: deadline) {
             case .answered(let reply?):
                 return outcome(.reply(render(reply, to: message, corpID: context.corpID)))
@@ -164,8 +171,9 @@ public struct RoutingProcessor: MessageProcessor {
         let summary: String
         let delivery: Delivery
 
-        func run() {
-            let (reply, failure) = processor.run(route, message: message, summary: summary)
+        /// Runs the action in a ``ProgramSupervisor`` slot and delivers its result.
+        func run(in slot: ProgramSupervisor.Slot) {
+            let (reply, failure) = processor.run(route, message: message, summary: summary, slot: slot)
             // In time: the waiting request answers (and logs a failure in its request line).
             if delivery.finish(reply, failure: failure) { return }
             // The request was already answered empty: the result reaches the user once, actively.
@@ -178,9 +186,10 @@ public struct RoutingProcessor: MessageProcessor {
     }
 
     /// Runs a route's action.
+    /// - Parameter slot: the supervisor slot an `exec` program runs in, if any.
     /// - Returns: the passive reply to give (or `nil`), and a failure reason to log when the action failed
     ///   without an `on_error` reply (a failure with one is logged here).
-    func run(_ route: Route, message: InboundMessage, summary: String) -> (PassiveReply?, String?) {
+    func run(_ route: Route, message: InboundMessage, summary: String, slot: ProgramSupervisor.Slot? = nil) -> (PassiveReply?, String?) {
         let result: ActionResult
         switch route.action {
         case .ignore:
@@ -188,7 +197,7 @@ public struct RoutingProcessor: MessageProcessor {
         case .echo:
             result = PassiveReply.echo(for: message).map(ActionResult.reply) ?? .noReply
         case .exec(let exec):
-            let (execResult, stderr) = exec.perform(message: message, json: message.jsonData(), appName: appName, metrics: metrics)
+            let (execResult, stderr) = exec.perform(message: message, json: message.jsonData(), appName: appName, metrics: metrics, slot: slot)
             if !stderr.isEmpty { logger.debug("exec stderr app=\(appName) route=\(route.index): \(stderr)") }
             result = execResult
         default:
