@@ -48,7 +48,10 @@ private func exists(_ pid: pid_t) -> Bool {
         #expect(RT.run(p, RT.text("two")) == .noReply)
         #expect(programs.running == 2)
         #expect(RT.run(p, RT.text("three", from: "lisi")) == RT.expected(.text("busy, lisi"), to: "lisi"))
-        #expect(String(decoding: metrics.render(), as: UTF8.self).contains(#"wecom_programs_refused_total{app="helpdesk"} 1"#))
+        metrics.programsRunning(programs.running)  // as the status endpoint does before rendering
+        let text = String(decoding: metrics.render(), as: UTF8.self)
+        #expect(text.contains(#"wecom_programs_refused_total{app="helpdesk"} 1"#))
+        #expect(text.contains("\nwecom_programs_running 2.0\n"))
 
         // Released, the two finish and free their places: the next message runs its program.
         release(dir)
