@@ -27,6 +27,8 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // glibc's posix_spawn_file_actions_addclosefrom_np, which Swift's Glibc module does not export.
+        .systemLibrary(name: "CSpawn"),
         // The one POSIX layer: the C library import, the EINTR-retrying syscall wrapper, the lock type.
         .target(name: "Platform"),
         // The transport-free core: request in, response out.
@@ -34,6 +36,7 @@ let package = Package(
             name: "WeComCallback",
             dependencies: [
                 "COpenSSL",
+                "CSpawn",
                 "Platform",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

@@ -27,10 +27,13 @@ protocol Action: Sendable {
     func run(for message: InboundMessage, context: ActionContext) -> ActionResult
     /// Whether `other` is the same action with the same settings.
     func isEqual(to other: any Action) -> Bool
+    /// The `on_error` reply for a message, given when the action cannot run at all.
+    func onErrorReply(for message: InboundMessage) -> PassiveReply?
 }
 
 extension Action {
     var runsBesideRequest: Bool { false }
+    func onErrorReply(for message: InboundMessage) -> PassiveReply? { nil }
     /// The action's configured name.
     var name: String { Self.name }
 }
@@ -49,6 +52,9 @@ struct ActionContext: Sendable {
     var logger: Logger
     /// Where program failures are counted, if anywhere.
     var metrics: ServiceMetrics?
+    /// The ``ProgramSupervisor`` slot an action that runs beside the request runs in (it records the
+    /// program's process group there), if any.
+    var slot: ProgramSupervisor.Slot?
 }
 
 /// What running an action produced.

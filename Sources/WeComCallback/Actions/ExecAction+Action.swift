@@ -12,8 +12,11 @@ extension ExecAction: Action {
 
     var runsBesideRequest: Bool { true }
 
+    func onErrorReply(for message: InboundMessage) -> PassiveReply? { fallbackReply(for: message) }
+
     func run(for message: InboundMessage, context: ActionContext) -> ActionResult {
-        let (result, stderr) = perform(message: message, json: message.jsonData(), appName: context.appName, metrics: context.metrics)
+        let (result, stderr) = perform(message: message, json: message.jsonData(), appName: context.appName,
+                                       metrics: context.metrics, slot: context.slot)
         if !stderr.isEmpty { context.logger.debug("exec stderr app=\(context.appName) route=\(context.routeIndex): \(stderr)") }
         return result
     }

@@ -233,6 +233,14 @@ struct ConfigLoader {
                 error("server.max_timestamp_skew_s", "must be between 0 (off) and 86400 seconds")
             }
         }
+        if let programs = integer(table, "max_programs", at: "server") {
+            if (1...ServerSettings.maxMaxPrograms).contains(programs) {
+                settings.maxPrograms = programs
+                settings.maxProgramsIsExplicit = true
+            } else {
+                error("server.max_programs", "must be between 1 and \(ServerSettings.maxMaxPrograms)")
+            }
+        }
         if let path = string(table, "status_path", at: "server") {
             if path.hasPrefix("/") && !path.contains("?") {
                 settings.statusPath = path

@@ -2,7 +2,7 @@
 /// did-you-mean suggestion by edit distance).
 enum ConfigSchema {
     static let topLevel = ["server", "app"]
-    static let server = ["max_body_bytes", "log_level", "reply_budget_ms", "dedup_entries", "dedup_ttl_s", "max_timestamp_skew_s", "status_path", "status_allow"]
+    static let server = ["max_body_bytes", "log_level", "reply_budget_ms", "dedup_entries", "dedup_ttl_s", "max_timestamp_skew_s", "status_path", "status_allow", "max_programs"]
     static let secrets = ["corp_id", "token", "encoding_aes_key"]
     /// Secrets an app may leave out (active send is off without `corp_secret`).
     static let optionalSecrets = ["corp_secret"]

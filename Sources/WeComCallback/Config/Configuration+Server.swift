@@ -39,9 +39,10 @@ public struct ConfiguredServer: Sendable {
     /// `[server] status_path` is set.
     /// - Parameter logger: where the request lines go.
     public func makeHandler(logger: Logger) -> CallbackHandler {
-        let senders = activeSenders, metrics = runtime.metrics
+        let senders = activeSenders, metrics = runtime.metrics, programs = runtime.programs
         let status = settings.statusPath.map {
             CallbackHandler.StatusEndpoint(path: $0, allow: Set(settings.statusAllow)) {
+                metrics.programsRunning(programs.running)
                 for (app, sender) in senders {
                     let counts = sender.counts
                     metrics.activeSend(app: app, sent: counts.sent, failed: counts.failed, dropped: counts.dropped)
@@ -82,14 +83,15 @@ extension Configuration {
     /// - Parameters:
     ///   - logger: given to each ``MessagePipeline`` (exec failures, journal failures).
     ///   - now: the wall clock for reply `CreateTime` and journal `received_at`.
-    ///   - runtime: the retry cache and metrics to keep using (on reload); new ones sized by `[server]`
-    ///     when `nil`.
+    ///   - runtime: the retry cache, metrics and program supervisor to keep using (on reload); new ones
+    ///     sized by `[server]` when `nil`. The supervisor's limit is set to `max_programs` either way.
     /// - Returns: the apps and journals.
     /// - Throws: ``ConfigError`` naming each journal that cannot be opened or credential that fails.
     public func makeServer(logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
                            runtime: ServerRuntime? = nil) throws(ConfigError) -> ConfiguredServer {
         let runtime = runtime ?? ServerRuntime(
-            deliveries: InMemoryDeliveryStore(capacity: server.dedupEntries, ttl: server.deliveryTTL))
+            deliveries: InMemoryDeliveryStore(capacity: server.dedupEntries, ttl: server.deliveryTTL),
+            programs: ProgramSupervisor(limit: server.maxPrograms))
         var problems: [ConfigProblem] = []
         var apps: [CallbackApp] = []
         var journals: [Journal] = []
@@ -120,10 +122,11 @@ extension Configuration {
             let processor = MessagePipeline(appName: app.name, agentID: app.agentID, router: Router(routes: app.routes),
                                              journal: journal, logger: logger, now: now, deliveries: runtime.deliveries,
                                              replyBudget: TimeInterval(server.replyBudgetMS) / 1000, activeSender: sender,
-                                             metrics: runtime.metrics)
+                                             metrics: runtime.metrics, programs: runtime.programs)
             apps.append(CallbackApp(name: app.name, path: app.path, crypt: crypt, corpID: app.credentials.corpID, processor: processor))
         }
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
+        runtime.programs.limit = server.maxPrograms
         return ConfiguredServer(settings: server, apps: apps, journals: journals, activeSenders: senders, runtime: runtime)
     }
 }
@@ -139,17 +142,22 @@ public struct ServerRuntime: Sendable {
     /// The apps' access tokens for active send, kept across reloads (an app whose `corp_secret`
     /// changes gets a new key, see ``TokenKey``).
     public var tokens: any TokenStore
+    /// The owner of every running `exec` program (`[server] max_programs`; waited for and killed at exit).
+    public var programs: ProgramSupervisor
 
     /// - Parameters:
     ///   - deliveries: the delivery store (in memory by default).
     ///   - metrics: the counters.
     ///   - journals: the journal writers.
     ///   - tokens: the access-token store (in-process by default).
+    ///   - programs: the program supervisor.
     public init(deliveries: any DeliveryStore = InMemoryDeliveryStore(), metrics: ServiceMetrics = ServiceMetrics(),
-                journals: JournalRegistry = JournalRegistry(), tokens: any TokenStore = InMemoryTokenStore()) {
+                journals: JournalRegistry = JournalRegistry(), tokens: any TokenStore = InMemoryTokenStore(),
+                programs: ProgramSupervisor = ProgramSupervisor()) {
         self.deliveries = deliveries
         self.metrics = metrics
         self.journals = journals
         self.tokens = tokens
+        self.programs = programs
     }
 }

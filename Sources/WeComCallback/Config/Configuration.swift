@@ -25,6 +25,12 @@ public struct ServerSettings: Sendable, Equatable {
     /// `status_allow`: the client addresses (`REMOTE_ADDR`) that may read `status_path`
     /// (default loopback: `127.0.0.1`, `::1`).
     public var statusAllow: [String] = ["127.0.0.1", "::1"]
+    /// `max_programs`: the most `exec` programs running at once, for the whole process (1 … 4096;
+    /// default ``ProgramSupervisor/defaultLimit``, 2 × cores, at least 8). A message over it gets its
+    /// route's `on_error` reply, else none.
+    public var maxPrograms: Int = ProgramSupervisor.defaultLimit
+    /// Whether `max_programs` was given in the file (for `check-config`).
+    public var maxProgramsIsExplicit = false
 
     /// The default `dedup_ttl_s`.
     public static let defaultDedupTTLSeconds = 300
@@ -42,6 +48,8 @@ public struct ServerSettings: Sendable, Equatable {
     public static let defaultMaxBodyBytes = 65536
     /// The default and the largest `reply_budget_ms`.
     public static let defaultReplyBudgetMS = 4000, maxReplyBudgetMS = 4800
+    /// The largest `max_programs`.
+    public static let maxMaxPrograms = 4096
 
     /// Creates settings.
     /// - Parameters:

@@ -12,11 +12,12 @@ public final class ServiceMetrics: Sendable {
     /// The registry behind the metrics (for tests and embedding).
     public let registry: PrometheusCollectorRegistry
     fileprivate let latency: DurationHistogram
+    fileprivate let runningPrograms: Gauge
     private let counters = Locked<[CounterKey: Counter]>([:])
 
     /// The counters, each with the name of its second label (after `app`), if any.
     fileprivate enum Metric: Hashable {
-        case requests, cryptoFailures, dedupHits, budgetMisses, execFailures, journalFailures
+        case requests, cryptoFailures, dedupHits, budgetMisses, execFailures, journalFailures, programsRefused
 
         var descriptor: MetricNameDescriptor {
             switch self {
@@ -26,6 +27,7 @@ public final class ServiceMetrics: Sendable {
             case .budgetMisses: return counter("budget_misses", "Deliveries answered empty because the action outran the reply budget.")
             case .execFailures: return counter("exec_failures", "exec actions that failed, by reason.")
             case .journalFailures: return counter("journal_write_failures", "Journal appends that failed (the reply was still sent).")
+            case .programsRefused: return counter("programs_refused", "exec programs not started because max_programs were already running.")
             }
         }
 
@@ -34,7 +36,7 @@ public final class ServiceMetrics: Sendable {
             case .requests: return "status"
             case .cryptoFailures: return "kind"
             case .execFailures: return "reason"
-            case .dedupHits, .budgetMisses, .journalFailures: return nil
+            case .dedupHits, .budgetMisses, .journalFailures, .programsRefused: return nil
             }
         }
     }
@@ -98,7 +100,7 @@ public final class ServiceMetrics: Sendable {
             keys += [ExecFailure.timeout, .exit, .output, .reply, .spawn].map {
                 Slot(metric: .execFailures, label: $0.rawValue)
             }
-            keys += [Metric.dedupHits, .budgetMisses, .journalFailures].map { Slot(metric: $0, label: "") }
+            keys += [Metric.dedupHits, .budgetMisses, .journalFailures, .programsRefused].map { Slot(metric: $0, label: "") }
             slots = Dictionary(uniqueKeysWithValues: keys.map { ($0, LazyCounter()) })
         }
 
@@ -126,6 +128,8 @@ public final class ServiceMetrics: Sendable {
         public func execFailure(_ reason: ExecFailure) { increment(.execFailures, label: reason.rawValue) }
         /// As ``ServiceMetrics/journalFailure(app:)`` for this app.
         public func journalFailure() { increment(.journalFailures) }
+        /// As ``ServiceMetrics/programRefused(app:)`` for this app.
+        public func programRefused() { increment(.programsRefused) }
     }
 
     /// A counter made on first use, then handed out under its own lock.
@@ -156,6 +160,10 @@ public final class ServiceMetrics: Sendable {
                 namespace: "wecom", metricName: "request_duration", unitName: "seconds",
                 helpText: "Time from request arrival to response, in seconds."),
             buckets: Self.latencyBuckets)
+        runningPrograms = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "wecom", metricName: "programs", unitName: "running",
+                helpText: "exec programs running now (set when the metrics are read)."))
     }
 
     /// `wecom_<name>_total` with its help text.
@@ -208,6 +216,18 @@ public final class ServiceMetrics: Sendable {
     /// `wecom_journal_write_failures_total{app}`.
     public func journalFailure(app: String) {
         increment(.journalFailures, app: app)
+    }
+
+    /// `wecom_programs_refused_total{app}`: an exec program not started because `[server] max_programs`
+    /// programs were already running.
+    public func programRefused(app: String) {
+        increment(.programsRefused, app: app)
+    }
+
+    /// `wecom_programs_running`: how many exec programs run now (set before each render).
+    /// - Parameter count: the running programs (``ProgramSupervisor/running``).
+    public func programsRunning(_ count: Int) {
+        runningPrograms.set(to: Double(count))
     }
 
     /// `wecom_active_send_messages{app,result}`: the active sender's running counts of messages sent,

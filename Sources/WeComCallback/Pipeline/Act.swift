@@ -4,7 +4,7 @@ extension MessagePipeline {
     /// Stage 5: runs the route's action for the first arrival and records its result in the store.
     ///
     /// Template actions take microseconds and run inline. A program may be slow: it runs on a thread
-    /// of its own beside the request (which waits in ``deliver(_:message:deadline:route:summary:isRetry:corpID:)``
+    /// of the ``ProgramSupervisor`` beside the request (which waits in ``deliver(_:message:deadline:route:summary:isRetry:corpID:)``
     /// at most until its budget ends) and keeps running up to its own `timeout_ms`. A result that comes
     /// after the delivery missed its budget reaches the user once through active send.
     /// - Parameters:
@@ -23,7 +23,14 @@ extension MessagePipeline {
             return
         }
         let job = RunningAction(pipeline: self, route: route, message: message, summary: summary, key: key)
-        startBesideRequest(job)
+        guard programs.start({ slot in job.run(in: slot) }) else {
+            // Over `max_programs` (or shutting down): the program does not start.
+            let fallback = route.action.onErrorReply(for: message)
+            counters?.programRefused()
+            logger.warning("program refused app=\(appName) route=\(route.index) msg=\(LogText.sanitize(summary, limit: 64)) msgid=\(LogText.sanitize(message.msgID ?? "-", limit: 64)): \(programs.isShuttingDown ? "shutting down" : "max_programs=\(programs.limit) already running"); \(fallback == nil ? "no reply" : "sent on_error")")
+            finish(key, reply: fallback, failure: nil, route: route, message: message, summary: summary)
+            return
+        }
     }
 
     /// A program run for one delivery, beside the request that waits for it.
@@ -34,21 +41,11 @@ extension MessagePipeline {
         let summary: String
         let key: DeliveryKey
 
-        func run() {
-            let (reply, failure) = pipeline.run(route, message: message, summary: summary)
+        /// Runs the action in a ``ProgramSupervisor`` slot (on the supervisor's thread) and records its result.
+        func run(in slot: ProgramSupervisor.Slot) {
+            let (reply, failure) = pipeline.run(route, message: message, summary: summary, slot: slot)
             pipeline.finish(key, reply: reply, failure: failure, route: route, message: message, summary: summary)
         }
-    }
-
-    /// Starts `job` on a thread of its own.
-    ///
-    /// Not a GCD queue: on Linux the global queues run about one thread per core, so a few programs
-    /// blocking there would hold back every later program and all other GCD work in the process
-    /// (URLSession's callbacks for active send among it).
-    func startBesideRequest(_ job: RunningAction) {
-        let thread = Thread { job.run() }
-        thread.name = "exec"
-        thread.start()
     }
 
     /// Records an action's result; a result nobody can answer with any more goes out by active send.
@@ -67,8 +64,8 @@ extension MessagePipeline {
     /// Runs a route's action.
     /// - Returns: the passive reply to give (or `nil`), and a failure reason to log when the action failed
     ///   without an `on_error` reply (a failure with one is logged here).
-    func run(_ route: Route, message: InboundMessage, summary: String) -> (PassiveReply?, String?) {
-        let context = ActionContext(appName: appName, routeIndex: route.index, logger: logger, metrics: metrics)
+    func run(_ route: Route, message: InboundMessage, summary: String, slot: ProgramSupervisor.Slot? = nil) -> (PassiveReply?, String?) {
+        let context = ActionContext(appName: appName, routeIndex: route.index, logger: logger, metrics: metrics, slot: slot)
         let result = route.action.run(for: message, context: context)
         switch result {
         case .noReply:

@@ -43,6 +43,9 @@ public struct MessagePipeline: MessageProcessor {
     /// Delivery through `message/send` for late replies and what a passive reply cannot carry; `nil`
     /// when the app has no `corp_secret`.
     public var activeSender: (any ActiveSending)?
+    /// The owner of the threads that run programs, shared by every app of the process
+    /// (`[server] max_programs`).
+    public var programs: ProgramSupervisor
     /// Where dedup hits, budget misses, exec and journal failures are counted, if anywhere.
     public var metrics: ServiceMetrics? {
         didSet { counters = metrics?.counters(forApp: appName) }
@@ -62,10 +65,11 @@ public struct MessagePipeline: MessageProcessor {
     ///   - replyBudget: seconds a request may wait for a program (default 4).
     ///   - activeSender: the app's active sender, if it has a `corp_secret`.
     ///   - metrics: the process's counters, if any.
+    ///   - programs: the process's program supervisor (a private one by default).
     public init(appName: String, agentID: Int64? = nil, router: Router, journal: Journal? = nil, logger: Logger,
                 now: @escaping @Sendable () -> Date = Date.init, deliveries: any DeliveryStore = InMemoryDeliveryStore(),
                 replyBudget: TimeInterval = defaultReplyBudget, activeSender: (any ActiveSending)? = nil,
-                metrics: ServiceMetrics? = nil) {
+                metrics: ServiceMetrics? = nil, programs: ProgramSupervisor = ProgramSupervisor()) {
         self.appName = appName
         self.agentID = agentID
         self.router = router
@@ -76,6 +80,7 @@ public struct MessagePipeline: MessageProcessor {
         self.replyBudget = .seconds(replyBudget)
         self.activeSender = activeSender
         self.metrics = metrics
+        self.programs = programs
         counters = metrics?.counters(forApp: appName)
     }
 

@@ -75,13 +75,15 @@ public struct ExecAction: Sendable, Equatable {
     ///   - message: the message.
     ///   - json: the message's JSON form (the program's stdin).
     ///   - appName: the app's configured name.
+    ///   - metrics: where a failure is counted, if anywhere.
+    ///   - slot: the ``ProgramSupervisor`` slot the program runs in, if supervised (its process group is
+    ///     recorded there while it runs).
     /// - Returns: the reply, no reply, or a failure with the `on_error` fallback; plus stderr's first line.
-    func perform(message: InboundMessage, json: [UInt8], appName: String, metrics: ServiceMetrics? = nil)
-        -> (result: ActionResult, stderr: String)
-    {
+    func perform(message: InboundMessage, json: [UInt8], appName: String, metrics: ServiceMetrics? = nil,
+                 slot: ProgramSupervisor.Slot? = nil) -> (result: ActionResult, stderr: String) {
         let runner = ExecRunner(executable: executable, arguments: command, timeoutMS: timeoutMS, maxOutputBytes: maxOutputBytes)
-        let outcome = runner.run(input: json, environment: environment(for: message, appName: appName))
-        let fallback = onError.map { PassiveReply.text($0.render(message.fields)) }
+        let outcome = runner.run(input: json, environment: environment(for: message, appName: appName), slot: slot)
+        let fallback = fallbackReply(for: message)
         if let failure = outcome.failure {
             metrics?.execFailure(app: appName, Self.metricsKind(failure))
             return (.failed(reason: "exec \(command[0]): \(failure)", fallback: fallback), outcome.stderrFirstLine)
@@ -89,6 +91,13 @@ public struct ExecAction: Sendable, Equatable {
         let result = Self.interpret(outcome.stdout, command: command[0], fallback: fallback)
         if case .failed = result { metrics?.execFailure(app: appName, .reply) }
         return (result, outcome.stderrFirstLine)
+    }
+
+    /// The `on_error` reply for a message, if `on_error` is set.
+    /// - Parameter message: the message whose fields fill the template.
+    /// - Returns: a text reply, or `nil` without `on_error`.
+    func fallbackReply(for message: InboundMessage) -> PassiveReply? {
+        onError.map { PassiveReply.text($0.render(message.fields)) }
     }
 
     /// The metrics label of a runner failure.

@@ -1,20 +1,23 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CSpawn
+import Platform
 
 /// Runs one external program with a deadline and an output cap, and kills its whole process group
 /// when anything goes wrong.
 ///
 /// The program is started with `posix_spawn` in a new process group (`POSIX_SPAWN_SETPGROUP`), with
-/// `SIGPIPE` reset to its default action and an empty signal mask. Its stdin, stdout and stderr are
+/// `SIGPIPE` reset to its default action and an empty signal mask, and with exactly file descriptors 0, 1
+/// and 2 open: every other descriptor of the server (its listening socket, accepted FastCGI connections,
+/// journals, whether close-on-exec or not) is closed in the child before `exec`
+/// (`posix_spawn_file_actions_addclosefrom_np(3)`). Its stdin, stdout and stderr are
 /// UNIX stream socket pairs created with `SOCK_CLOEXEC` (atomic close-on-exec without `pipe2`, which
 /// Swift's Glibc does not export; and writing to a program that exits early gives `EPIPE`, never a
 /// `SIGPIPE` in the server). One `poll(2)` loop on the calling thread feeds stdin and drains stdout and stderr
 /// at the same time, so a program that writes megabytes before reading cannot deadlock. No lock is
 /// held while waiting. On timeout, on too much output, or on a non-zero exit, `kill(-pgid, SIGKILL)`
 /// ends the program and every descendant that stayed in its group.
+///
+/// Run with a ``ProgramSupervisor/Slot``, the program's process group is recorded there from its spawn until
+/// it is reaped, so that the supervisor can kill it at shutdown.
 struct ExecRunner: Sendable {
     /// How the program ended.
     enum Termination: Sendable, Equatable {
@@ -39,12 +42,12 @@ struct ExecRunner: Sendable {
 
         var description: String {
             switch self {
-            case .spawnFailed(let e): return "could not start the program: \(ExecRunner.errorText(e))"
+            case .spawnFailed(let e): return "could not start the program: \(POSIX.errorText(e))"
             case .timedOut(let ms): return "timed out after \(ms) ms, process group killed"
             case .outputTooLarge(let n): return "wrote more than \(n) bytes, process group killed"
             case .abnormalExit(.exited(let s)): return "exited with status \(s)"
             case .abnormalExit(.signaled(let s)): return "killed by signal \(s)"
-            case .io(let e): return "I/O error: \(ExecRunner.errorText(e))"
+            case .io(let e): return "I/O error: \(POSIX.errorText(e))"
             }
         }
     }
@@ -72,17 +75,14 @@ struct ExecRunner: Sendable {
     /// - Parameters:
     ///   - input: bytes for its stdin (closed afterwards).
     ///   - environment: its complete environment.
+    ///   - slot: where the program's process group is recorded while it runs, if supervised.
     /// - Returns: what it wrote and how it ended.
-    func run(input: [UInt8], environment: [String: String]) -> Outcome {
+    func run(input: [UInt8], environment: [String: String], slot: ProgramSupervisor.Slot? = nil) -> Outcome {
         let started = ContinuousClock.now
         let deadline = started + .milliseconds(timeoutMS)
 
         var inPair: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
-        #if canImport(Glibc)
         let streamType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        #else
-        let streamType = SOCK_STREAM
-        #endif
         guard socketpair(AF_UNIX, streamType, 0, &inPair) == 0 else { return Outcome(stdout: [], stderrFirstLine: "", failure: .io(errno)) }
         guard socketpair(AF_UNIX, streamType, 0, &outPipe) == 0 else {
             let e = errno
@@ -101,6 +101,12 @@ struct ExecRunner: Sendable {
         posix_spawn_file_actions_adddup2(&actions, inPair[1], 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        // Then close every other descriptor: the program must not hold the server's sockets.
+        let closeFrom = posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        guard closeFrom == 0 else {
+            closeAll(inPair + outPipe + errPipe)
+            return Outcome(stdout: [], stderrFirstLine: "", failure: .spawnFailed(closeFrom))
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -128,6 +134,7 @@ struct ExecRunner: Sendable {
             closeAll([inPair[0], outPipe[0], errPipe[0]])
             return Outcome(stdout: [], stderrFirstLine: "", failure: .spawnFailed(spawnResult))
         }
+        slot?.spawned(group: pid)
 
         var stdinFD: Int32 = inPair[0], stdoutFD: Int32 = outPipe[0], stderrFD: Int32 = errPipe[0]
         for fd in [stdinFD, stdoutFD, stderrFD] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
@@ -137,7 +144,7 @@ struct ExecRunner: Sendable {
         var stderrLineDone = false
         var failure: Failure?
         var buffer = [UInt8](repeating: 0, count: 65536)
-        if input.isEmpty { close(stdinFD); stdinFD = -1 }
+        if input.isEmpty { POSIX.close(stdinFD); stdinFD = -1 }
 
         // Feed stdin and drain stdout/stderr until both outputs are at end of file.
         loop: while stdoutFD >= 0 || stderrFD >= 0 {
@@ -147,7 +154,7 @@ struct ExecRunner: Sendable {
             if stdinFD >= 0 { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
             if stdoutFD >= 0 { fds.append(pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)) }
             if stderrFD >= 0 { fds.append(pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)) }
-            let ms = Int32(clamping: max(1, Self.milliseconds(remaining)))
+            let ms = Int32(clamping: remaining.inMilliseconds + 1)  // rounded up: never a busy 0
             let ready = poll(&fds, nfds_t(fds.count), ms)
             if ready < 0 {
                 if errno == EINTR { continue }
@@ -161,7 +168,7 @@ struct ExecRunner: Sendable {
                     }
                     if n > 0 { written += n }
                     if (n < 0 && errno != EAGAIN && errno != EINTR) || written >= input.count {
-                        close(stdinFD)
+                        POSIX.close(stdinFD)
                         stdinFD = -1
                     }
                 } else if entry.fd == stdoutFD {
@@ -174,7 +181,7 @@ struct ExecRunner: Sendable {
                             break loop
                         }
                     } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
-                        close(stdoutFD)
+                        POSIX.close(stdoutFD)
                         stdoutFD = -1
                     }
                 } else if entry.fd == stderrFD {
@@ -187,7 +194,7 @@ struct ExecRunner: Sendable {
                             }
                         }
                     } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
-                        close(stderrFD)
+                        POSIX.close(stderrFD)
                         stderrFD = -1
                     }
                 }
@@ -198,11 +205,10 @@ struct ExecRunner: Sendable {
         // Outputs closed: wait for the exit within what is left of the deadline.
         var status: Int32 = 0
         var reaped = false
+        func reap() -> Bool { slot.map { $0.reap(pid, status: &status) } ?? Self.reapNow(pid, status: &status) }
         if failure == nil {
             while true {
-                let r = waitpid(pid, &status, WNOHANG)
-                if r == pid { reaped = true; break }
-                if r < 0 && errno != EINTR { reaped = true; break }
+                if reap() { reaped = true; break }
                 if ContinuousClock.now >= deadline { failure = .timedOut(timeoutMS); break }
                 usleep(2000)
             }
@@ -216,28 +222,30 @@ struct ExecRunner: Sendable {
         }
         if !reaped {
             _ = kill(-pid, SIGKILL)
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            while !reap() { usleep(1000) }
         }
         return Outcome(stdout: stdout, stderrFirstLine: String(decoding: stderrLine, as: UTF8.self), failure: failure)
     }
 
+    /// `waitpid(pid, WNOHANG)`, retried after `EINTR`.
+    /// - Returns: `true` when `pid` was reaped (its status in `status`) or cannot be waited for (`ECHILD`).
+    static func reapNow(_ pid: pid_t, status: inout Int32) -> Bool {
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { return true }
+            if r == 0 { return false }
+            if errno != EINTR { return true }
+        }
+    }
+
     private func closeAll(_ fds: [Int32]) {
-        for fd in fds where fd >= 0 { close(fd) }
+        for fd in fds where fd >= 0 { POSIX.close(fd) }
     }
 
     /// Decodes a `waitpid` status.
     static func termination(_ status: Int32) -> Termination {
         let signal = status & 0x7f
         return signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000) + 1
-    }
-
-    static func errorText(_ code: Int32) -> String {
-        strerror(code).map { String(cString: $0) } ?? "errno \(code)"
     }
 
     /// Finds an executable: a name containing `/` is taken as is; otherwise each directory of `path`

@@ -34,6 +34,8 @@ struct CheckConfigCommand: ParsableCommand {
             for warning in loaded.warnings { print("\(source): \(warning)") }
             print("\(source): OK, \(loaded.apps.count) app\(loaded.apps.count == 1 ? "" : "s"): "
                 + loaded.apps.map { "\($0.name) (\($0.path ?? "every path"), \($0.routes.count) route\($0.routes.count == 1 ? "" : "s"))" }.joined(separator: ", "))
+            let programs = loaded.server.maxPrograms
+            print("\(source): server: max_programs=\(programs)\(loaded.server.maxProgramsIsExplicit ? "" : " (default: 2 × cores, at least 8)")")
         } catch {
             for problem in error.problems { print("\(source): \(problem)") }
             let count = error.errors.count

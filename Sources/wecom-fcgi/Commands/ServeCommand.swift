@@ -20,7 +20,9 @@ struct ServeCommand: ParsableCommand {
                                 stdin, the response on stdout
 
             SIGTERM or SIGINT: stop accepting, finish the requests in
-            flight, exit 0. A second signal exits at once with status 1.
+            flight, give exec programs still running 5 s, kill the
+            process groups of those still running then, exit 0. A second
+            signal exits at once with status 1.
             """
     )
 
@@ -129,6 +131,8 @@ struct ServeCommand: ParsableCommand {
         let maxBodyBytes = self.maxBodyBytes ?? configured.settings.maxBodyBytes
         let handler = ReloadableHandler(server: configured, load: load, logger: logger)
         let responder = CallbackResponderAdapter(wrapped: handler)
+        // The supervisor outlives reloads: this one owns every program of the process.
+        let programs = configured.runtime.programs
         logger.info("configuration \(configuration.source): \(configured.apps.map(\.name).joined(separator: ", "))")
 
         let socket: ListenSocket
@@ -148,6 +152,7 @@ struct ServeCommand: ParsableCommand {
             mode = "spawn-fcgi"
         } else {
             logger.debug("CGI mode: fd 0 is not a FastCGI listening socket")
+            defer { Self.stopPrograms(programs, logger: logger) }
             try CGIGateway.serveOne(responder: responder, maxBodyBytes: maxBodyBytes)
             return
         }
@@ -157,8 +162,32 @@ struct ServeCommand: ParsableCommand {
         let server = try FastCGIServer(socket: socket, configuration: serverConfiguration, logger: logger)
         let summary = "mode=\(mode) socket=\(socket.displayName)\(socketDetails) threads=\(serverConfiguration.threads)"
         logger.info("wecom-fcgi serving: \(summary) max_body_bytes=\(serverConfiguration.maxBodyBytes) pid=\(getpid())")
-        defer { handler.shutdownActiveSenders(timeout: .seconds(5)) }
+        defer {
+            // Programs first: a late result still goes out through the active senders, which drain next.
+            Self.stopPrograms(programs, logger: logger)
+            handler.shutdownActiveSenders(timeout: .seconds(5))
+        }
         try server.run(responder: responder, onReload: { handler.reload() })
+    }
+
+    /// How long exec programs still running at exit may go on once the requests in flight are answered:
+    /// the drain deadline, after which their process groups are killed.
+    static let programDrainTimeout: Duration = .seconds(5)
+
+    /// Waits for the running exec programs until ``programDrainTimeout`` from now, then kills the process
+    /// groups still there (``ProgramSupervisor/shutdown(deadline:reapTimeout:)``); logs what it did.
+    private static func stopPrograms(_ programs: ProgramSupervisor, logger: Logger) {
+        let running = programs.running
+        if running > 0 {
+            logger.info("waiting up to \(Int(programDrainTimeout.inSeconds)) s for \(running) exec program(s) still running")
+        }
+        let report = programs.shutdown(deadline: .now + programDrainTimeout)
+        if report.killedGroups > 0 {
+            logger.warning("killed the process groups of \(report.killedGroups) exec program(s) still running at the drain deadline")
+        }
+        if report.unfinished > 0 {
+            logger.warning("\(report.unfinished) exec job(s) still not finished at exit")
+        }
     }
 
     private var parsedSocketMode: UInt32? {
