@@ -189,3 +189,16 @@ def test_wrk_through_nginx_keepalive_more_clients_than_threads_no_non_2xx(stack_
 
 def lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def test_check_config_prints_the_keepalive_note_only_nginx_can_act_on():
+    """The race left (a close at shutdown or after a 413 meeting a request nginx sends) is named by
+    check-config, with the nginx line that absorbs it."""
+    from conftest import SAMPLE_ENV
+    from helpers import run_cli
+
+    out = run_cli(["check-config"], env={**SAMPLE_ENV, "WECOM_FCGI_CONFIG": ""}).stdout.decode()
+    note = [line for line in out.splitlines() if line.startswith("note: with nginx keep-alive")]
+    assert len(note) == 1, out
+    assert "shutdown" in note[0] and "413" in note[0]
+    assert "fastcgi_next_upstream error timeout non_idempotent" in note[0]
