@@ -67,10 +67,11 @@ extension FastCGIServer {
         var event = epoll_event()
         while true {
             if isStopping { return nil }
-            let ready = epoll_wait(pollFD, &event, 1, -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                logger.error("worker \(index): epoll_wait failed: \(POSIX.errorText(errno))")
+            let ready: Int32
+            do {
+                ready = try POSIX.call("epoll_wait") { epoll_wait(pollFD, &event, 1, -1) }
+            } catch {
+                logger.error("worker \(index): \(error); stopping")
                 stop()
                 return nil
             }
