@@ -77,7 +77,11 @@ let package = Package(
         ),
         .testTarget(
             name: "FastCGITests",
-            dependencies: ["FastCGI"]
+            dependencies: [
+                "FastCGI",
+                "Platform",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -119,9 +119,8 @@ KEEPALIVE_LOCATION=$(printf '%s\n' "$SHIPPED_LOCATION" \
     | sed -e 's#location = /wecom/callback#location = /wecom-keepalive/callback#' \
           -e "\#fastcgi_pass unix:$RUN/wecom-fcgi.sock;#d" \
           -e 's@# fastcgi_pass wecom_fcgi;@fastcgi_pass wecom_keepalive;@' \
-          -e 's@# fastcgi_keep_conn on;@fastcgi_keep_conn on;@' \
-          -e 's@# fastcgi_next_upstream error non_idempotent;@fastcgi_next_upstream error non_idempotent;@')
-[[ $KEEPALIVE_LOCATION == *"fastcgi_keep_conn on;"* && $KEEPALIVE_LOCATION == *"non_idempotent;"* ]] \
+          -e 's@# fastcgi_keep_conn on;@fastcgi_keep_conn on;@')
+[[ $KEEPALIVE_LOCATION == *"fastcgi_keep_conn on;"* && $KEEPALIVE_LOCATION == *"fastcgi_pass wecom_keepalive;"* ]] \
     || { log "could not find the keep-alive lines in nginx.conf.example"; exit 1; }
 KEEPALIVE_THREADS=$((WRK_CONNECTIONS + 8))
 CEILING_BODY=$(head -c "$REPLY_BYTES" /dev/zero | tr '\0' 'x')

@@ -3,13 +3,33 @@
 # 127.0.0.1:$PORT (default 8080), both under .run/ (gitignored), with the spec's published sample
 # credentials (set A of Tests/WeComCallbackTests/Fixtures/vectors.json). Prints two curl commands to
 # try. Ctrl-C stops both.
+# One `make run` per run directory: a second one (e.g. `PORT=8081 make run` beside the first) refuses
+# before it builds or writes anything, and says how to stop the first. RUN_DIR (default .run) picks
+# another directory, for a second instance on purpose.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-RUN=$ROOT/.run
+RUN=$(realpath -m "${RUN_DIR:-.run}")
 PORT=${PORT:-8080}
 CALLBACK_PATH=${CALLBACK_PATH:-/wecom/callback}
 VECTORS=Tests/WeComCallbackTests/Fixtures/vectors.json
+
+# The run directory's lock, held (fd 9) for as long as this script runs; not passed to nginx or
+# wecom-fcgi. The lock file holds the owner's pid, for the message below.
+mkdir -p "$RUN"
+exec 9<>"$RUN/run.lock"
+if ! flock -n 9; then
+    owner=$(cat "$RUN/run.lock" 2>/dev/null || true)
+    echo "run-local: a \`make run\` is already running with $RUN${owner:+ (pid $owner)}." >&2
+    echo "run-local: stop it first (Ctrl-C in its terminal${owner:+, or: kill $owner}), or give this one its own" \
+        "directory and port: RUN_DIR=.run-8081 PORT=8081 make run" >&2
+    exit 1
+fi
+echo $$ >"$RUN/run.lock"
+if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    echo "run-local: 127.0.0.1:$PORT is already in use; stop that or run: PORT=8081 make run" >&2
+    exit 1
+fi
 
 swift build -c release
 BIN=$(swift build -c release --show-bin-path)/wecom-fcgi
@@ -27,10 +47,6 @@ sed -e "s#@PREFIX@#$RUN#g" -e "s#@PORT@#$PORT#g" -e "s#@FASTCGI_PASS@#unix:$SOCK
     -e "s#@USER@#$USER_LINE#g" scripts/nginx-local.conf.template >"$RUN/nginx.conf"
 # nginx lives in /usr/sbin, which is not on a normal user's PATH on Debian.
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-    echo "run-local: 127.0.0.1:$PORT is already in use; stop that or run: PORT=8081 make run" >&2
-    exit 1
-fi
 "$NGINX" -t -q -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf"
 
 # Own process groups (set -m): Ctrl-C reaches only this script, whose trap sends each child one SIGTERM
@@ -39,9 +55,9 @@ set -m
 # --max-timestamp-skew-s 0: the curl commands printed below replay published vectors with 2014
 # timestamps, which the replay window (default 300 s) would refuse.
 # WECOM_FCGI_CONFIG=none: the sample credentials' echo app, even where /etc/wecom-fcgi/config.toml exists.
-WECOM_FCGI_CONFIG=none "$BIN" serve --listen "unix:$SOCKET" --socket-mode 0660 --threads 2 --max-timestamp-skew-s 0 &
+WECOM_FCGI_CONFIG=none "$BIN" serve --listen "unix:$SOCKET" --socket-mode 0660 --threads 2 --max-timestamp-skew-s 0 9>&- &
 FCGI_PID=$!
-"$NGINX" -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf" &
+"$NGINX" -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf" 9>&- &
 NGINX_PID=$!
 set +m
 
@@ -66,24 +82,26 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 
-python3 - "$VECTORS" "$RUN/post-body.xml" "http://127.0.0.1:$PORT$CALLBACK_PATH" <<'PY'
-import json, sys, urllib.parse
-vectors, body_path, url = sys.argv[1:]
+python3 - "$VECTORS" "$RUN" "http://127.0.0.1:$PORT$CALLBACK_PATH" <<'PY'
+import json, os, sys, urllib.parse
+vectors, run, url = sys.argv[1:]
+run = os.path.relpath(run) if not os.path.relpath(run).startswith('..') else run
+body_path = os.path.join(run, 'post-body.xml')
 published = {v["id"]: v for v in json.load(open(vectors, encoding="utf-8"))["published"]}
 get, post = published["official-py-A-get"], published["official-py-A-post-xml"]
 with open(body_path, "w", encoding="utf-8", newline="") as f:
     f.write(post["request"]["body"])
 query = lambda v: urllib.parse.urlencode(v["request"]["query"], quote_via=urllib.parse.quote, safe="")
 print(f"""
-wecom-fcgi and nginx are running: {url}  (wecom-fcgi logs below; nginx logs in .run/; Ctrl-C stops)
+wecom-fcgi and nginx are running: {url}  (wecom-fcgi logs below; nginx logs in {run}/; Ctrl-C stops)
 
 URL verification (published GET, vector official-py-A-get); expected body: {get["plaintext"]}
   curl -sS '{url}?{query(get)}'; echo
 
-Message delivery (published POST, vector official-py-A-post-xml; body in .run/post-body.xml):
-  curl -sS -H 'Content-Type: text/xml' --data-binary @.run/post-body.xml '{url}?{query(post)}'; echo
+Message delivery (published POST, vector official-py-A-post-xml; body in {body_path}):
+  curl -sS -H 'Content-Type: text/xml' --data-binary @{body_path} '{url}?{query(post)}'; echo
 """)
 PY
 
 wait -n "$FCGI_PID" "$NGINX_PID" || true
-echo "run-local: a process exited; see .run/error.log" >&2
+echo "run-local: a process exited; see $RUN/error.log" >&2

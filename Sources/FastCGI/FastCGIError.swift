@@ -1,4 +1,7 @@
-/// What went wrong while setting up the transport. Each case names the call and the `errno` it failed with.
+import Platform
+
+/// What went wrong while setting up the transport. A failed system call is carried as the POSIX layer's
+/// ``SystemError`` (the call and its `errno`).
 public enum FastCGIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `FCGX_Init` failed.
     case libraryInitFailed(code: Int32)
@@ -11,7 +14,7 @@ public enum FastCGIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Another process is accepting on the unix socket path.
     case socketInUse(path: String)
     /// A system call failed.
-    case systemCallFailed(call: String, errno: Int32)
+    case systemCallFailed(SystemError)
     /// `FCGX_OpenSocket` failed (bind or listen).
     case openSocketFailed(address: String, errno: Int32)
     /// `--socket-owner` names an unknown user or group.
@@ -27,25 +30,12 @@ public enum FastCGIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .socketPathTooLong(let path): return "unix socket path too long: \(path)"
         case .notASocket(let path): return "refusing to replace \(path): it exists and is not a socket"
         case .socketInUse(let path): return "\(path) is in use: another process accepts on it"
-        case .systemCallFailed(let call, let code): return "\(call) failed: \(errnoText(code))"
-        case .openSocketFailed(let address, let code): return "cannot listen on \(address): \(errnoText(code))"
+        case .systemCallFailed(let error): return error.description
+        case .openSocketFailed(let address, let code): return "cannot listen on \(address): \(POSIX.errorText(code))"
         case .unknownOwner(let text): return "unknown user or group in socket owner '\(text)'"
         case .notACGIRequest:
             return "no FastCGI socket on fd 0 and no REQUEST_METHOD in the environment: "
                 + "use --listen ADDRESS, start under spawn-fcgi, or run as a CGI program"
         }
     }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-func errnoText(_ code: Int32) -> String {
-    guard let text = strerror(code) else { return "errno \(code)" }
-    return "\(String(cString: text)) (errno \(code))"
 }

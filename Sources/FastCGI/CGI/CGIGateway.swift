@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// CGI mode (RFC 3875): one request from the environment and standard input, the response on standard
 /// output with a `Status:` line. Used when fd 0 is not a FastCGI listening socket; handy for tests.
@@ -62,18 +56,17 @@ public enum CGIGateway {
         }
         let response = responder.respond(
             to: FastCGIRequest(params: params, body: body, bodyTooLarge: tooLarge))
-        return System.writeAll(1, response.encoded())
+        return (try? POSIX.writeAll(1, response.encoded())) != nil
     }
 
     private static func readStandardInput(upTo wanted: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: wanted)
         var count = 0
         while count < wanted {
-            let got = bytes.withUnsafeMutableBytes { raw in
-                read(0, raw.baseAddress.map { $0 + count }, wanted - count)
+            let got = try? POSIX.call("read") {
+                bytes.withUnsafeMutableBytes { raw in read(0, raw.baseAddress.map { $0 + count }, wanted - count) }
             }
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { break }
+            guard let got, got > 0 else { break }
             count += got
         }
         bytes.removeSubrange(count...)

@@ -1,165 +1,162 @@
 import CFastCGI
 import Logging
+import Platform
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
+// How connections reach the workers (no worker is ever bound to an idle connection):
+//
+// All workers wait on one shared epoll set holding the listening socket, the wake-up pipe, and every
+// kept-alive connection between two requests ("parked"). The listening socket and each parked
+// connection are registered with EPOLLONESHOT, so one event wakes exactly one worker: for the listening
+// socket it accepts one connection (close-on-exec, with `accept4`) and re-arms the socket at once for the
+// next worker; for a parked connection it takes the connection out of the set and reads its next
+// request. After the response, a connection the web server asked to keep (`fastcgi_keep_conn on`) is
+// parked again; any other is closed by libfcgi as usual.
+//
+// So an idle kept connection holds no thread, and the server never has to close one to free a thread for
+// a waiting new connection: with keep-alive, any number of kept connections share the worker threads.
+// The server closes a kept connection only (1) right after answering 413 to a body over the limit (its
+// unread rest cannot be taken for a next request), (2) at shutdown (parked connections, once the workers
+// are done), and (3) when a read or write in the middle of a request fails or times out. (1) and (2)
+// close a connection nginx may be about to reuse, and FastCGI has no way to tell nginx not to: a request
+// it sends at that very moment fails ("upstream prematurely closed connection"), which only nginx can
+// absorb (`fastcgi_next_upstream error timeout non_idempotent`; see nginx.conf.example).
 extension FastCGIServer {
-    enum Readiness {
-        case readable
-        case stop
-        case retry
-        /// Give up the idle kept-alive connection: a new connection is waiting and no other worker
-        /// takes it.
-        case release
-    }
-
-    /// How long a worker idle on a kept-alive connection lets the other workers take a new
-    /// connection before it gives its kept connection up to take the new one itself.
-    static let keptConnectionGrace: Int32 = 20  // milliseconds
-
-    /// One worker thread: wait, accept, read, respond, finish; until the wake-up pipe says stop.
+    /// One worker thread: take the next connection with a request on it, read, respond, finish, park it
+    /// if kept; until the wake-up pipe says stop.
     func work(index: Int, responder: some FastCGIResponder) {
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         defer { request.deallocate() }
-        guard FCGX_InitRequest(request, socket.fileDescriptor, 0) == 0 else {
+        // No listening socket for libfcgi (-1): it never accepts by itself (it would accept without
+        // close-on-exec and block); the worker hands it each connection in `ipcFd`.
+        guard FCGX_InitRequest(request, -1, 0) == 0 else {
             logger.error("worker \(index): FCGX_InitRequest failed")
             return
         }
-        // Closes a kept-alive web server connection still open at shutdown.
-        defer { FCGX_Free(request, 1) }
-        let listenWaiter = ListenWaiter(listening: socket.fileDescriptor, wake: wakeReadFD)
-        defer { listenWaiter?.close() }
+        defer { if request.pointee.ipcFd >= 0 { FCGX_Free(request, 1) } }
 
-        var backlogSeen: ContinuousClock.Instant?
-        while true {
-            // A kept-alive connection (fastcgi_keep_conn on) carries the next request itself;
-            // otherwise the next request starts with a new connection on the listening socket.
-            let keptConnection = request.pointee.ipcFd
-            let readiness = keptConnection >= 0
-                ? waitOnKeptConnection(keptConnection, backlogSeen: &backlogSeen)
-                : listenWaiter?.wait(isStopping: { self.isStopping }) ?? waitReadable(socket.fileDescriptor)
-            var holdsReleaseClaim = false
-            switch readiness {
-            case .stop: return
-            case .retry: continue
-            case .release:
-                // waitOnKeptConnection took `releaseClaim`; it is given back once this accept returned,
-                // so the next idle worker sees whether a connection is still waiting.
-                holdsReleaseClaim = true
-                backlogSeen = nil
-                logger.debug("worker \(index): gave up an idle kept-alive connection for a waiting new one")
-                FCGX_Free(request, 1)
-            case .readable: break
-            }
-            let result = FCGX_Accept_r(request)
-            if holdsReleaseClaim { releaseClaim.store(false, ordering: .releasing) }
-            guard result >= 0 else {
-                let code = -result
-                if code == EAGAIN || code == EWOULDBLOCK || code == EINTR || code == ECONNABORTED
-                    || code == ECONNRESET || code == EPROTO
-                {
-                    continue  // another worker took the connection, or the web server gave up
-                }
-                if isStopping { return }
-                logger.error("worker \(index): FCGX_Accept_r failed: \(errnoText(code))")
-                if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM {
-                    usleep(100_000)  // transient resource shortage: back off instead of spinning
-                    continue
-                }
-                _ = stop()
-                return
+        while let connection = nextConnection(worker: index) {
+            request.pointee.ipcFd = connection.fd
+            // FCGX_Accept_r first finishes the previous request and closes `ipcFd` unless it is marked
+            // kept; libfcgi sets the flag again from this request's FCGI_BEGIN_REQUEST.
+            request.pointee.keepConnection = 1
+            guard FCGX_Accept_r(request) >= 0 else {
+                // The web server closed the connection (a kept one it no longer wanted), or sent no
+                // request on it: libfcgi closed it (`ipcFd` is -1 again). Nothing to answer.
+                continue
             }
             serve(request, responder: responder)
             FCGX_Finish_r(request)
+            let kept = request.pointee.ipcFd
+            if kept >= 0 {
+                request.pointee.ipcFd = -1
+                park(kept, registered: connection.registered)
+            }
         }
     }
 
-    /// Waits until `fd` is readable or the wake-up pipe says stop (which wins when both are ready).
-    private func waitReadable(_ fd: Int32) -> Readiness {
-        var fds = [
-            pollfd(fd: wakeReadFD, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
-        ]
-        let ready = poll(&fds, nfds_t(fds.count), -1)
-        if ready < 0 { return errno == EINTR ? .retry : .stop }
-        if fds[0].revents != 0 || isStopping { return .stop }
-        return fds[1].revents != 0 ? .readable : .retry
+    /// A connection with a request to read, and whether it is in the epoll set (a parked one, disarmed).
+    struct Connection {
+        var fd: Int32
+        var registered: Bool
     }
 
-    /// Waits on an idle kept-alive connection (`fastcgi_keep_conn on`) for its next request, while
-    /// also watching the listening socket.
-    ///
-    /// A worker holding an idle kept connection cannot accept new ones. When the web server keeps
-    /// more idle connections than there are spare workers, new connections would wait in the
-    /// backlog until the web server closed an idle one (nginx: `keepalive_timeout`, 60 s by
-    /// default) — a stall. So when a new connection arrives and is still waiting after
-    /// ``keptConnectionGrace`` (no free worker took it), this worker gives its idle connection up
-    /// (`.release`) and takes the new one. The web server then sees its idle connection close;
-    /// nginx drops it from its cache, and retries a request that raced with the close on a new
-    /// connection (with `fastcgi_next_upstream error non_idempotent`, as `nginx.conf.example`).
-    /// - Parameters:
-    ///   - fd: the kept connection.
-    ///   - backlogSeen: this worker's note of when it first saw a new connection waiting (kept
-    ///     across calls; `nil` when none waits).
-    func waitOnKeptConnection(_ fd: Int32, backlogSeen: inout ContinuousClock.Instant?) -> Readiness {
-        var fds = [
-            pollfd(fd: wakeReadFD, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0),
-        ]
-        let ready = poll(&fds, nfds_t(fds.count), -1)
-        if ready < 0 { return errno == EINTR ? .retry : .stop }
-        if fds[0].revents != 0 || isStopping { return .stop }
-        guard fds[2].revents != 0 else {
-            backlogSeen = nil
-            return fds[1].revents != 0 ? .readable : .retry  // the next request, or the web server closed it
+    /// Waits for the next connection with a request on it: a new one on the listening socket, or a
+    /// parked kept connection that became readable (or that the web server closed).
+    /// - Returns: `nil` once the server stops.
+    func nextConnection(worker index: Int) -> Connection? {
+        var event = epoll_event()
+        while true {
+            if isStopping { return nil }
+            let ready: Int32
+            do {
+                ready = try POSIX.call("epoll_wait") { epoll_wait(pollFD, &event, 1, -1) }
+            } catch {
+                logger.error("worker \(index): \(error); stopping")
+                stop()
+                return nil
+            }
+            // A parked connection taken here but not served stays in `parked`; `run` closes it.
+            if ready == 0 || isStopping { continue }
+            let fd = event.data.fd
+            if fd == wakeReadFD { return nil }
+            if fd == socket.fileDescriptor {
+                guard let accepted = acceptConnection(worker: index) else { continue }
+                return Connection(fd: accepted, registered: false)
+            }
+            parked.withLock { _ = $0.remove(fd) }
+            return Connection(fd: fd, registered: true)
         }
-        // A new connection waits. A busy kept connection is served first; the next time this worker
-        // would wait on it, a new connection seen waiting for longer than the grace makes it give the
-        // kept connection up (otherwise a few busy kept connections could starve the backlog).
-        let now = ContinuousClock.now
-        let seen = backlogSeen ?? now
-        backlogSeen = seen
-        if fds[1].revents != 0 { return .readable }
-        let grace = Duration.milliseconds(Int(Self.keptConnectionGrace))
-        if now - seen >= grace {
-            return claimRelease(&backlogSeen)
-        }
-        // Give the free workers the rest of the grace to take it, serving our own if it speaks.
-        var own = [fds[0], fds[1]]
-        own[0].revents = 0
-        own[1].revents = 0
-        let (seconds, attoseconds) = (grace - (now - seen)).components
-        let waitMs = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
-        let spoke = poll(&own, nfds_t(own.count), waitMs)
-        if spoke < 0 { return errno == EINTR ? .retry : .stop }
-        if own[0].revents != 0 || isStopping { return .stop }
-        if own[1].revents != 0 { return .readable }
-        var listening = pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0)
-        guard poll(&listening, 1, 0) > 0 else {
-            backlogSeen = nil
-            return .retry
-        }
-        return claimRelease(&backlogSeen)
     }
 
-    /// `.release` when this worker takes ``releaseClaim`` (one worker gives up its kept connection
-    /// at a time); otherwise `.retry`, keeping `backlogSeen`, to look again once the claim is free.
-    private func claimRelease(_ backlogSeen: inout ContinuousClock.Instant?) -> Readiness {
-        guard releaseClaim.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
-            // Another worker is giving its connection up for the waiting one: wait a little for it
-            // instead of spinning on a listening socket that stays readable until it accepts.
-            usleep(1000)
-            return .retry
+    /// Accepts one connection, close-on-exec from the start (no program spawned meanwhile can inherit
+    /// it), then re-arms the listening socket for the next worker.
+    /// - Returns: the connection, or `nil` when there was none to take (or it was refused).
+    private func acceptConnection(worker index: Int) -> Int32? {
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let fd = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                accept4(socket.fileDescriptor, $0, &length, Int32(SOCK_CLOEXEC.rawValue))
+            }
         }
-        backlogSeen = nil
-        return .release
+        let code = errno
+        arm(socket.fileDescriptor, events: EPOLLIN.rawValue, operation: EPOLL_CTL_MOD)
+        guard fd >= 0 else {
+            switch code {
+            case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED, EPROTO, ECONNRESET:
+                return nil  // nothing waiting after all, or the web server gave up on it
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                logger.error("worker \(index): accept4 failed: \(POSIX.errorText(code))")
+                usleep(100_000)  // transient resource shortage: back off instead of spinning
+                return nil
+            default:
+                if !isStopping {
+                    logger.error("worker \(index): accept4 failed: \(POSIX.errorText(code)); stopping")
+                    stop()
+                }
+                return nil
+            }
+        }
+        if Int32(address.ss_family) == AF_INET {
+            let peer = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
+            }
+            guard webServerAddresses.isEmpty || webServerAddresses.contains(peer) else {
+                logger.warning("refused a connection from \(Self.text(ofIPv4: peer)): not in FCGI_WEB_SERVER_ADDRS")
+                POSIX.close(fd)
+                return nil
+            }
+            // What libfcgi did for TCP: a response goes out at once, not after Nagle's delay.
+            var on: Int32 = 1
+            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+        }
+        return fd
+    }
+
+    /// Parks a kept connection between requests: in the epoll set, armed for one wake-up.
+    private func park(_ fd: Int32, registered: Bool) {
+        parked.withLock { _ = $0.insert(fd) }
+        let events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+        if arm(fd, events: events, operation: registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD) { return }
+        let code = errno
+        parked.withLock { _ = $0.remove(fd) }
+        logger.error("cannot park a kept-alive connection (epoll_ctl: \(POSIX.errorText(code))); closing it")
+        POSIX.close(fd)
+    }
+
+    /// Registers or re-arms `fd` in the shared epoll set for one event (`EPOLLONESHOT`).
+    /// - Returns: whether `epoll_ctl` succeeded.
+    @discardableResult
+    private func arm(_ fd: Int32, events: UInt32, operation: Int32) -> Bool {
+        var event = epoll_event()
+        event.events = events | EPOLLONESHOT.rawValue
+        event.data.fd = fd
+        return epoll_ctl(pollFD, operation, fd, &event) == 0
+    }
+
+    private static func text(ofIPv4 address: in_addr_t) -> String {
+        var bytes = address
+        return withUnsafeBytes(of: &bytes) { $0.map(String.init).joined(separator: ".") }
     }
 
     private func serve(_ request: UnsafeMutablePointer<FCGX_Request>, responder: some FastCGIResponder) {
@@ -242,44 +239,5 @@ extension FastCGIServer {
                 FCGX_PutStr($0, Int32(buffer.count), stream) == Int32(buffer.count)
             }
         }
-    }
-}
-
-/// Waits for a new connection on the listening socket without waking every idle worker for each one:
-/// each worker has its own epoll set holding the listening socket with `EPOLLEXCLUSIVE` (so the kernel
-/// wakes one waiter per connection instead of the whole herd) and the wake-up pipe (which wakes all).
-struct ListenWaiter {
-    private let epollFD: Int32
-
-    /// - Returns: `nil` when epoll is unavailable; the worker then falls back to `poll(2)`.
-    init?(listening: Int32, wake: Int32) {
-        let fd = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard fd >= 0 else { return nil }
-        var listenEvent = epoll_event()
-        listenEvent.events = EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue
-        listenEvent.data.fd = listening
-        var wakeEvent = epoll_event()
-        wakeEvent.events = EPOLLIN.rawValue
-        wakeEvent.data.fd = wake
-        guard epoll_ctl(fd, EPOLL_CTL_ADD, listening, &listenEvent) == 0,
-              epoll_ctl(fd, EPOLL_CTL_ADD, wake, &wakeEvent) == 0
-        else {
-            Glibc.close(fd)
-            return nil
-        }
-        epollFD = fd
-    }
-
-    func wait(isStopping: () -> Bool) -> FastCGIServer.Readiness {
-        var events = (epoll_event(), epoll_event())
-        let ready = withUnsafeMutableBytes(of: &events) { raw in
-            epoll_wait(epollFD, raw.baseAddress?.assumingMemoryBound(to: epoll_event.self), 2, -1)
-        }
-        if ready < 0 { return errno == EINTR ? .retry : .stop }
-        return isStopping() ? .stop : (ready > 0 ? .readable : .retry)
-    }
-
-    func close() {
-        Glibc.close(epollFD)
     }
 }

@@ -1,28 +1,25 @@
 import CFastCGI
 import Logging
-import Synchronization
+import Platform
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// The FastCGI accept loop: `threads` worker threads accept on one listening socket through libfcgi and
-/// hand each request to a shared responder.
+/// The FastCGI accept loop: `threads` worker threads accept on one listening socket, read each request
+/// through libfcgi and hand it to a shared responder.
 ///
 /// The only type that touches libfcgi's request structures; responders see `FastCGIRequest` and
 /// `FastCGIResponse` values only.
 ///
+/// Connections: the workers share one epoll set (the listening socket, the wake-up pipe and every kept-alive
+/// connection between two requests), so an idle kept connection holds no thread; see
+/// `FastCGIServer+Worker.swift`. Every accepted connection is close-on-exec from its `accept4`.
+///
 /// Shutdown: `stop()` (called by the SIGTERM/SIGINT watcher, or by anyone) sets a flag and writes one
-/// byte to a wake-up pipe that is never drained. Idle workers wait in `poll(2)` on the listening socket
-/// *and* that pipe, so they all wake and return; a worker busy with a request finishes it (reads the body,
-/// writes the response, `FCGX_Finish_r`) and returns on its next `poll`. The listening socket is
-/// non-blocking, so a worker that lost the race for a connection gets `EAGAIN` instead of blocking in
-/// `accept(2)` where no wake-up could reach it. No signal is ever sent to a worker, so no read or write of
-/// a request in flight is interrupted.
+/// byte to a wake-up pipe that is never drained. Idle workers wait in `epoll_wait(2)` on the shared set,
+/// which holds that pipe level-triggered, so they all wake and return; a worker busy with a request
+/// finishes it (reads the body, writes the response, `FCGX_Finish_r`) and returns on its next wait. The
+/// listening socket is non-blocking, so a worker that finds no connection gets `EAGAIN` instead of
+/// blocking in `accept(2)` where no wake-up could reach it. Kept connections still parked are closed once
+/// the workers are done. No signal is ever sent to a worker, so no read or write of a request in flight
+/// is interrupted.
 public final class FastCGIServer: Sendable {
     /// How the server runs.
     public struct Configuration: Sendable, Equatable {
@@ -57,45 +54,78 @@ public final class FastCGIServer: Sendable {
     let logger: Logger
     let wakeReadFD: Int32
     private let wakeWriteFD: Int32
-    private let stopRequests = Atomic<Int>(0)
-    /// Held by the one worker that is giving up its idle kept-alive connection to accept a waiting new
-    /// one, from the decision until its accept returned: without it every idle worker that saw the same
-    /// waiting connection would give its kept connection up at once.
-    let releaseClaim = Atomic<Bool>(false)
+    /// The epoll set every worker waits on: listening socket, wake-up pipe, parked kept connections.
+    let pollFD: Int32
+    /// The kept-alive connections parked between two requests (closed at shutdown).
+    let parked = Locked<Set<Int32>>([])
+    /// libfcgi's peer allow-list for TCP connections, `FCGI_WEB_SERVER_ADDRS` (comma-separated IPv4
+    /// addresses), read once at creation like `FCGX_Init` does; empty = any peer.
+    let webServerAddresses: Set<in_addr_t>
+    private let stopRequests = Locked<Int>(0)
 
     /// Prepares a server on an open listening socket; nothing is accepted until `run`.
     /// - Parameters:
     ///   - socket: the listening socket (inherited on fd 0, or from `ListenSocket.open`).
     ///   - configuration: threads and body limit.
     ///   - logger: where start-up, shutdown and transport errors are logged.
-    /// - Throws: `FastCGIError` when libfcgi cannot initialise or the socket cannot be made non-blocking.
-    public init(socket: ListenSocket, configuration: Configuration, logger: Logger) throws(FastCGIError) {
+    ///   - webServerAddresses: the peers allowed on a TCP socket, comma-separated IPv4 addresses (libfcgi's
+    ///     `FCGI_WEB_SERVER_ADDRS`, which is the default); `nil` or empty allows any.
+    /// - Throws: `FastCGIError` when libfcgi cannot initialise or the socket, the wake-up pipe or the epoll
+    ///   set cannot be set up.
+    public init(socket: ListenSocket, configuration: Configuration, logger: Logger,
+                webServerAddresses: String? = FastCGIServer.environmentWebServerAddresses()) throws(FastCGIError) {
         let code = FCGX_Init()
         guard code == 0 else { throw .libraryInitFailed(code: code) }
-        guard System.makeNonBlocking(socket.fileDescriptor) else {
-            throw .systemCallFailed(call: "fcntl O_NONBLOCK on listening socket", errno: errno)
-        }
-        if configuration.ioTimeoutMS > 0 && !System.setIOTimeout(socket.fileDescriptor, milliseconds: configuration.ioTimeoutMS) {
-            throw .systemCallFailed(call: "setsockopt SO_RCVTIMEO/SO_SNDTIMEO on listening socket", errno: errno)
-        }
         var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw .systemCallFailed(call: "pipe", errno: errno) }
-        _ = System.makeNonBlocking(fds[0])
-        _ = System.makeNonBlocking(fds[1])
+        var poll: Int32 = -1
+        do {
+            // The listening socket: non-blocking (a worker that finds nothing gets EAGAIN) and
+            // close-on-exec (no program started by a route inherits it).
+            try Self.setNonBlocking(socket.fileDescriptor)
+            try POSIX.setCloseOnExec(socket.fileDescriptor)
+            if configuration.ioTimeoutMS > 0 {
+                try Self.setIOTimeout(socket.fileDescriptor, milliseconds: configuration.ioTimeoutMS)
+            }
+            try POSIX.call("pipe") { pipe(&fds) }
+            for fd in fds {
+                try Self.setNonBlocking(fd)
+                try POSIX.setCloseOnExec(fd)
+            }
+            poll = try POSIX.call("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
+            var wake = epoll_event()
+            wake.events = EPOLLIN.rawValue  // level-triggered and never drained: wakes every worker
+            wake.data.fd = fds[0]
+            try POSIX.call("epoll_ctl") { epoll_ctl(poll, EPOLL_CTL_ADD, fds[0], &wake) }
+            var listening = epoll_event()
+            listening.events = EPOLLIN.rawValue | EPOLLONESHOT.rawValue  // one worker per connection
+            listening.data.fd = socket.fileDescriptor
+            try POSIX.call("epoll_ctl") { epoll_ctl(poll, EPOLL_CTL_ADD, socket.fileDescriptor, &listening) }
+        } catch {
+            for fd in fds + [poll] where fd >= 0 { POSIX.close(fd) }
+            throw .systemCallFailed(error)
+        }
         self.socket = socket
         self.configuration = configuration
         self.logger = logger
         self.wakeReadFD = fds[0]
         self.wakeWriteFD = fds[1]
+        self.pollFD = poll
+        self.webServerAddresses = Self.parseAddresses(webServerAddresses)
     }
 
     deinit {
-        System.close(wakeReadFD)
-        System.close(wakeWriteFD)
+        POSIX.close(pollFD)
+        POSIX.close(wakeReadFD)
+        POSIX.close(wakeWriteFD)
+    }
+
+    /// `FCGI_WEB_SERVER_ADDRS` from the environment, as libfcgi reads it.
+    public static func environmentWebServerAddresses() -> String? {
+        getenv("FCGI_WEB_SERVER_ADDRS").map { String(cString: $0) }
     }
 
     /// Whether `stop()` has been called.
-    public var isStopping: Bool { stopRequests.load(ordering: .acquiring) > 0 }
+    public var isStopping: Bool { stopRequests.withLock { $0 > 0 } }
 
     /// Serves requests until `stop()` is called (or SIGTERM/SIGINT arrives when
     /// `configuration.handlesSignals`), then waits for every request in flight to finish and closes the
@@ -128,6 +158,8 @@ public final class FastCGIServer: Sendable {
         var workers: [PosixThread] = []
         defer {
             for worker in workers { worker.join() }
+            // Kept-alive connections still parked: nobody will serve them any more.
+            for fd in parked.withLock({ parked in defer { parked.removeAll() }; return parked }) { POSIX.close(fd) }
             socket.close()
             logger.info("stopped")
         }
@@ -146,10 +178,42 @@ public final class FastCGIServer: Sendable {
     /// - Returns: `true` for the first call, `false` when a stop was already requested.
     @discardableResult
     public func stop() -> Bool {
-        let previous = stopRequests.add(1, ordering: .acquiringAndReleasing).oldValue
+        let previous = stopRequests.withLock { count in
+            defer { count += 1 }
+            return count
+        }
         if previous == 0 {
-            System.writeAll(wakeWriteFD, [1])
+            // The pipe is empty and never drained: one byte always fits.
+            try? POSIX.writeAll(wakeWriteFD, [1])
         }
         return previous == 0
+    }
+
+    /// Sets `O_NONBLOCK` on `fd`.
+    private static func setNonBlocking(_ fd: Int32) throws(SystemError) {
+        let flags = try POSIX.call("fcntl") { fcntl(fd, F_GETFL) }
+        try POSIX.call("fcntl") { fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+    }
+
+    /// Sets `SO_RCVTIMEO` and `SO_SNDTIMEO` on a socket; sockets `accept`ed from a listening socket
+    /// inherit them (Linux), so a peer that stalls mid-record frees its worker after `milliseconds`.
+    private static func setIOTimeout(_ fd: Int32, milliseconds: Int) throws(SystemError) {
+        var value = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
+        let size = socklen_t(MemoryLayout<timeval>.size)
+        try POSIX.call("setsockopt SO_RCVTIMEO") { setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, size) }
+        try POSIX.call("setsockopt SO_SNDTIMEO") { setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &value, size) }
+    }
+
+    /// The IPv4 addresses of a comma-separated list, as libfcgi compares them (`inet_addr`, blanks around
+    /// an entry ignored); an entry that is no address becomes `INADDR_NONE`, which matches no peer.
+    /// - Returns: an empty set (any peer) only for a missing or empty list.
+    static func parseAddresses(_ list: String?) -> Set<in_addr_t> {
+        guard let list, !list.isEmpty else { return [] }
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        return Set(list.split(separator: ",", omittingEmptySubsequences: false).map { entry in
+            var text = Substring(entry.drop(while: blank))
+            while let last = text.last, blank(last) { text = text.dropLast() }
+            return inet_addr(String(text))
+        })
     }
 }

@@ -1,12 +1,5 @@
 import CFastCGI
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// The listening socket the workers accept on: inherited on fd 0 (spawn-fcgi) or opened by us (`--listen`).
 public struct ListenSocket: Sendable {
@@ -60,7 +53,7 @@ public struct ListenSocket: Sendable {
             guard chmod(path, mode_t(mode)) == 0 else {
                 let saved = errno
                 socket.close()
-                throw .systemCallFailed(call: "chmod \(path)", errno: saved)
+                throw .systemCallFailed(SystemError(call: "chmod \(path)", errno: saved))
             }
             if let owner {
                 let uid = owner.userID.map { uid_t($0) } ?? uid_t.max
@@ -68,7 +61,7 @@ public struct ListenSocket: Sendable {
                 guard chown(path, uid, gid) == 0 else {
                     let saved = errno
                     socket.close()
-                    throw .systemCallFailed(call: "chown \(path) to \(owner)", errno: saved)
+                    throw .systemCallFailed(SystemError(call: "chown \(path) to \(owner)", errno: saved))
                 }
             }
             return socket
@@ -79,7 +72,7 @@ public struct ListenSocket: Sendable {
     public func close() {
         guard ownedPath != nil || fileDescriptor != 0 else { return }
         if let ownedPath { unlink(ownedPath) }
-        System.close(fileDescriptor)
+        POSIX.close(fileDescriptor)
     }
 
     private static func prepareUnixPath(_ path: String) throws(FastCGIError) {
@@ -94,7 +87,7 @@ public struct ListenSocket: Sendable {
         guard (info.st_mode & S_IFMT) == S_IFSOCK else { throw .notASocket(path: path) }
         if someoneAccepts(on: path) { throw .socketInUse(path: path) }
         guard unlink(path) == 0 || errno == ENOENT else {
-            throw .systemCallFailed(call: "unlink stale \(path)", errno: errno)
+            throw .systemCallFailed(SystemError(call: "unlink stale \(path)", errno: errno))
         }
     }
 
@@ -105,19 +98,15 @@ public struct ListenSocket: Sendable {
             try makeDirectories(String(directory[..<slash]))
         }
         guard mkdir(directory, 0o755) == 0 || errno == EEXIST else {
-            throw .systemCallFailed(call: "mkdir \(directory)", errno: errno)
+            throw .systemCallFailed(SystemError(call: "mkdir \(directory)", errno: errno))
         }
     }
 
     /// Whether a `connect(2)` to the unix socket at `path` succeeds (another server is live).
     private static func someoneAccepts(on path: String) -> Bool {
-        #if canImport(Glibc)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_UNIX, SOCK_STREAM, 0)
-        #endif
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
-        defer { System.close(fd) }
+        defer { POSIX.close(fd) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in

@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// A joinable POSIX thread running one closure. The new thread inherits the caller's signal mask.
 struct PosixThread {
@@ -13,22 +7,14 @@ struct PosixThread {
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
     }
 
-    #if canImport(Darwin)
-    private let handle: pthread_t?
-    #else
     private let handle: pthread_t
-    #endif
 
     /// Starts a thread running `body`.
     /// - Parameter body: what the thread runs; the thread ends when it returns.
     /// - Throws: `FastCGIError.systemCallFailed` when `pthread_create` fails.
     init(_ body: @escaping @Sendable () -> Void) throws(FastCGIError) {
         let context = Unmanaged.passRetained(Body(body)).toOpaque()
-        #if canImport(Darwin)
-        var handle: pthread_t?
-        #else
         var handle = pthread_t()
-        #endif
         let result = pthread_create(&handle, nil, { raw in
             guard let raw else { return nil }
             Unmanaged<Body>.fromOpaque(raw).takeRetainedValue().run()
@@ -36,17 +22,13 @@ struct PosixThread {
         }, context)
         guard result == 0 else {
             Unmanaged<Body>.fromOpaque(context).release()
-            throw .systemCallFailed(call: "pthread_create", errno: result)
+            throw .systemCallFailed(SystemError(call: "pthread_create", errno: result))
         }
         self.handle = handle
     }
 
     /// Waits until the thread's closure has returned.
     func join() {
-        #if canImport(Darwin)
-        if let handle { pthread_join(handle, nil) }
-        #else
         pthread_join(handle, nil)
-        #endif
     }
 }

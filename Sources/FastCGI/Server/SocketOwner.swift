@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// The owner to give a unix socket file (`--socket-owner user:group`); either part may be omitted.
 public struct SocketOwner: Sendable, Equatable, CustomStringConvertible {

@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// SIGTERM and SIGINT (stop) and SIGHUP (reload), received by one dedicated thread with `sigwait(3)`
 /// instead of a signal handler.

@@ -12,8 +12,17 @@ struct CheckConfigCommand: ParsableCommand {
             Checks TOML syntax, unknown keys, secrets (inline, *_env, *_file; values are never printed), \
             regular expressions, templates, exec commands, journal directories and action-specific keys. \
             Prints one line per problem as `key.path: message (line N)`. Exit status 0 when the file is \
-            usable, 1 when it is not.
+            usable, 1 when it is not. A usable file is followed by a note on nginx keep-alive.
             """)
+
+    /// The one race only nginx can absorb (nginx.conf.example says the same): printed after every usable file,
+    /// since the nginx side is not something this command can see.
+    static let keepAliveNote = """
+        note: with nginx keep-alive (fastcgi_keep_conn on), wecom-fcgi closes a kept connection only at \
+        shutdown and right after a 413; a request nginx sends on it at that moment gets 502 ("upstream \
+        prematurely closed connection") unless nginx retries it: fastcgi_next_upstream error timeout \
+        non_idempotent (see nginx.conf.example)
+        """
 
     @Option(name: .long, help: ArgumentHelp(
         "The configuration file (default: $\(Configuration.pathVariable), else \(Configuration.defaultPath)).",
@@ -36,6 +45,7 @@ struct CheckConfigCommand: ParsableCommand {
                 + loaded.apps.map { "\($0.name) (\($0.path ?? "every path"), \($0.routes.count) route\($0.routes.count == 1 ? "" : "s"))" }.joined(separator: ", "))
             let programs = loaded.server.maxPrograms
             print("\(source): server: max_programs=\(programs)\(loaded.server.maxProgramsIsExplicit ? "" : " (default: 2 × cores, at least 8)")")
+            print(Self.keepAliveNote)
         } catch {
             for problem in error.problems { print("\(source): \(problem)") }
             let count = error.errors.count
