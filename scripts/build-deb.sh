@@ -53,12 +53,16 @@ install -m 0644 deploy/wecom-fcgi.service deploy/wecom-fcgi.socket "$ROOT/lib/sy
 install -m 0640 deploy/config.example.toml "$ROOT/etc/$PACKAGE/config.toml"
 install -m 0644 deploy/wecom-fcgi.logrotate "$ROOT/etc/logrotate.d/$PACKAGE"
 
-# Man page and completions, generated from the argument parser. The generator drops non-ASCII
-# characters and leaves blank lines (an mdoc warning): both are repaired here.
+# Man page and completions, generated from the argument parser. The man page generator drops every
+# non-ASCII character (企业微信, …, ×, §): it is given the help with each one spelled @UXXXX@, which
+# becomes groff's \[uXXXX] afterwards; its blank lines (an mdoc warning) become paragraph breaks.
+printf '#!/bin/sh\n"%s" "$@" | perl -CS -pe %s\n' "$REPO/$BIN" \
+    "'s/([^\\x00-\\x7F])/sprintf(\"\\@U%04X\\@\", ord(\$1))/ge'" > "$WORK/help-ascii"
+chmod 0755 "$WORK/help-ascii"
 mkdir -p "$WORK/man"
-"$GENERATE_MANUAL" "$BIN" --date "$(date -u -d "@$SOURCE_DATE_EPOCH" +%F)" --output-directory "$WORK/man"
-sed -e 's/WeCom () app/WeCom (企业微信) app/' -e 's/2  cores/2 x cores/' -e 's/^$/.Pp/' \
-    "$WORK/man/$PACKAGE.1" | gzip -9n > "$ROOT/usr/share/man/man1/$PACKAGE.1.gz"
+"$GENERATE_MANUAL" "$WORK/help-ascii" --date "$(date -u -d "@$SOURCE_DATE_EPOCH" +%F)" --output-directory "$WORK/man"
+sed -E -e 's/@U([0-9A-F]{4,6})@/\\[u\1]/g' -e 's/^$/.Pp/' "$WORK/man/$PACKAGE.1" \
+    | gzip -9n > "$ROOT/usr/share/man/man1/$PACKAGE.1.gz"
 chmod 0644 "$ROOT/usr/share/man/man1/$PACKAGE.1.gz"
 # A bash completion is sourced, not run: no #! line (lintian: bash-completion-with-hashbang).
 "$BIN" --generate-completion-script bash | sed '1{/^#!/d}' > "$ROOT/usr/share/bash-completion/completions/$PACKAGE"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
 import textwrap
 
@@ -98,7 +99,7 @@ def test_socket_activation_serves_through_nginx_and_hides_listen_variables(tmp_p
         assert proc.poll() is None
     finally:
         nginx.stop()
-        assert _kill_group(proc, 15, grace=10) == 0, log_path.read_text()
+        assert _kill_group(proc, signal.SIGTERM, grace=10) == 0, log_path.read_text()
 
 
 # --- the Grafana dashboard ----------------------------------------------------------------------
