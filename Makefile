@@ -5,7 +5,7 @@ BUILD_DIR  := .build
 BIN        := $(BUILD_DIR)/$(CONFIG)/wecom-fcgi
 PYTEST     := .venv/bin/python -m pytest
 
-.PHONY: all deps build release run test test-swift test-python clean bench bench-micro bench-compare fuzz sanitize soak
+.PHONY: all deps build release run test test-swift test-python clean bench bench-micro bench-compare fuzz sanitize soak deb test-package
 
 all: build
 
@@ -26,6 +26,20 @@ test: deps
 	$(SWIFT) build -c $(CONFIG)
 	$(SWIFT) test
 	WECOM_FCGI_BIN=$(abspath $(BIN)) $(PYTEST) -q Tests/Python
+
+# The Debian package dist/wecom-fcgi_<version>_<arch>.deb (dpkg-deb), from a release build with
+# --static-swift-stdlib in .build-static; the version is `wecom-fcgi --version`.
+deb:
+	@scripts/install-deps.sh --for-packaging
+	scripts/build-deb.sh dist
+
+# Builds the package, checks its contents, Depends and lintian, installs it on this machine (root),
+# serves simulated messages through nginx as wecom-fcgi.socket would start it, then removes and purges
+# it. Slow (the static build and xz): not part of `make test`, whose test_deploy.py checks the units,
+# socket activation and the Grafana dashboard with the normal build.
+test-package:
+	@scripts/install-deps.sh --for-packaging
+	scripts/test-package.sh
 
 # Benchmarks: in-process micro-benchmarks, then the comparative run through nginx with wrk
 # (installs wrk, nginx-light and bench/.venv itself; writes bench/results.md and bench/results.png).
@@ -55,4 +69,4 @@ sanitize:
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 clean:
-	rm -rf $(BUILD_DIR) .build-static .build-asan .build-tsan .venv .run bench/.run
+	rm -rf $(BUILD_DIR) .build-static .build-asan .build-tsan .venv .run bench/.run dist

@@ -2,10 +2,28 @@
 # Installs the Debian packages wecom-fcgi needs to build, run and test, and the Python
 # virtualenv (.venv) holding the independent reference implementation (wechatpy) and pytest.
 # Idempotent: installs only what is missing. Needs root for apt-get; otherwise says what to install.
+#   --with-python     also the virtualenv (make test)
+#   --for-packaging   also what `make deb` and `make test-package` use: dpkg-dev (dpkg-shlibdeps),
+#                     binutils (strip), lintian, logrotate, man-db, file, adduser
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libfcgi-dev libssl-dev libcurl4-openssl-dev pkg-config spawn-fcgi nginx-light curl openssl python3 python3-venv)
+with_python=false
+for_packaging=false
+for arg in "$@"; do
+    case $arg in
+        --with-python) with_python=true ;;
+        --for-packaging) for_packaging=true ;;
+        *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+    esac
+done
+
+# systemd: systemd-socket-activate and systemd-analyze for the tests of deploy/ (nothing is started).
+PACKAGES=(libfcgi-dev libssl-dev libcurl4-openssl-dev pkg-config spawn-fcgi nginx-light curl openssl python3 python3-venv
+          systemd)
+if $for_packaging; then
+    PACKAGES+=(dpkg-dev binutils lintian logrotate man-db file adduser procps)
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -27,7 +45,7 @@ if ((${#missing[@]})); then
     fi
 fi
 
-if [[ "${1:-}" == "--with-python" ]]; then
+if $with_python; then
     if [[ ! -x .venv/bin/python ]] || ! .venv/bin/python -c 'import wechatpy, pytest, xmltodict, cryptography' 2>/dev/null; then
         echo "install-deps: creating .venv with wechatpy 1.8.18 and pytest"
         python3 -m venv .venv

@@ -15,6 +15,8 @@ struct ServeCommand: ParsableCommand {
             The mode is chosen at start-up:
               --listen ADDRESS  our own socket, e.g. 127.0.0.1:9000 or
                                 unix:/run/wecom-fcgi/wecom-fcgi.sock
+              LISTEN_FDS=1      the socket systemd passed on fd 3
+                                (wecom-fcgi.socket)
               no --listen       accept on fd 0 (started by spawn-fcgi)
               neither           CGI: one request from the environment and
                                 stdin, the response on stdout
@@ -88,12 +90,14 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Taken (and LISTEN_* unset) before the environment is read: exec programs must not inherit them.
+        let activated = try SystemdSocket.take()
         // A FastCGI server takes SIGTERM, SIGINT and SIGHUP on a watcher thread (`FastCGIServer.run`).
         // Block them now, before any thread exists and long before "wecom-fcgi serving" is logged:
         // every thread inherits the mask, and a signal sent during start-up or once that line is out
         // stays pending until the watcher takes it, instead of being lost (to an inherited SIG_IGN, or
         // to the SIGTERM handler FCGX_Init installs) or, for SIGHUP, ending the process.
-        if listen != nil || ListenSocket.standardInputIsListening() {
+        if activated != nil || listen != nil || ListenSocket.standardInputIsListening() {
             TerminationSignals.blockInCallingThread()
         }
         let environment = ProcessInfo.processInfo.environment
@@ -147,6 +151,9 @@ struct ServeCommand: ParsableCommand {
                 socketDetails += " socket_mode=0\(String(parsedSocketMode ?? 0o660, radix: 8))"
                 if let socketOwner { socketDetails += " socket_owner=\(socketOwner)" }
             }
+        } else if let activated {
+            socket = activated
+            mode = "systemd"
         } else if ListenSocket.standardInputIsListening() {
             socket = ListenSocket.inherited()
             mode = "spawn-fcgi"
