@@ -10,9 +10,13 @@ public struct CallbackApp: Sendable {
     public var corpID: String
     /// What happens to each authenticated message.
     public var processor: any MessageProcessor
+    /// The envelopes it speaks: an app's XML or an AI bot's JSON.
+    public var kind: CallbackKind
 
-    public init(name: String, path: String?, crypt: WXBizMsgCrypt, corpID: String, processor: any MessageProcessor) {
+    public init(name: String, path: String?, crypt: WXBizMsgCrypt, corpID: String, processor: any MessageProcessor,
+                kind: CallbackKind = .app) {
         self.name = name
+        self.kind = kind
         self.path = path.map(Self.normalise)
         self.crypt = crypt
         self.corpID = corpID

@@ -151,24 +151,26 @@ struct ConfigLoader {
         var appTables: [[String: ConfigValue]] = []
         switch root["app"] {
         case nil:
-            error("", "no [[app]] table: at least one app is required")
+            if root["bot"] == nil { error("", "no [[app]] or [[bot]] table: at least one app or bot is required") }
         case .array(let items)?:
             for (i, item) in items.enumerated() {
                 if case .table(let t) = item { appTables.append(t) } else { error("app[\(i)]", "must be a table") }
             }
-            if items.isEmpty { error("app", "at least one app is required") }
+            if items.isEmpty && root["bot"] == nil { error("app", "at least one app is required") }
         case .table?:
             error("app", "must be an array of tables: write [[app]], not [app]")
         case let other?:
             error("app", "must be an array of tables, not \(Self.article(other.typeName))")
         }
 
-        let secretNames = secretVariableNames(appTables)
+        let botTables = botTables(root["bot"])
+        let secretNames = secretVariableNames(appTables).union(Self.botSecretVariableNames(botTables))
         var apps: [AppConfiguration] = []
         var names: [String: Int] = [:]
         var paths: [String: Int] = [:]
         for (i, table) in appTables.enumerated() {
-            let app = loadApp(table, index: i, count: appTables.count, secretNames: secretNames)
+            // With bots beside it, a lone app needs a path too (it would answer the bots' paths).
+            let app = loadApp(table, index: i, count: appTables.count + botTables.count, secretNames: secretNames)
             if case .string(let name)? = table["name"] {
                 if let first = names[name] {
                     error("app[\(i)].name", "duplicate name \"\(name)\" (also app[\(first)].name)")
@@ -186,8 +188,11 @@ struct ConfigLoader {
             }
             if let app { apps.append(app) }
         }
-        guard apps.count == appTables.count, !appTables.isEmpty else { return nil }
-        return Configuration(source: source, server: server, apps: apps, warnings: problems.filter { $0.severity == .warning })
+        var takenNames = names.mapValues { "app[\($0)].name" }
+        var takenPaths = paths.mapValues { "app[\($0)].path" }
+        let bots = loadBots(botTables, names: &takenNames, paths: &takenPaths, secretNames: secretNames)
+        guard apps.count == appTables.count, bots.count == botTables.count, !(appTables.isEmpty && botTables.isEmpty) else { return nil }
+        return Configuration(source: source, server: server, apps: apps, bots: bots, warnings: problems.filter { $0.severity == .warning })
     }
 
     mutating func loadServer(_ value: ConfigValue?) -> ServerSettings {

@@ -39,10 +39,11 @@ public struct ConfiguredServer: Sendable {
     /// `[server] status_path` is set.
     /// - Parameter logger: where the request lines go.
     public func makeHandler(logger: Logger) -> CallbackHandler {
-        let senders = activeSenders, metrics = runtime.metrics, programs = runtime.programs
+        let senders = activeSenders, metrics = runtime.metrics, programs = runtime.programs, streams = runtime.streams
         let status = settings.statusPath.map {
             CallbackHandler.StatusEndpoint(path: $0, allow: Set(settings.statusAllow)) {
                 metrics.programsRunning(programs.running)
+                metrics.botStreamsOpen(streams.openCount)
                 for (app, sender) in senders {
                     let counts = sender.counts
                     metrics.activeSend(app: app, sent: counts.sent, failed: counts.failed, dropped: counts.dropped)
@@ -125,6 +126,7 @@ extension Configuration {
                                              metrics: runtime.metrics, programs: runtime.programs)
             apps.append(CallbackApp(name: app.name, path: app.path, crypt: crypt, corpID: app.credentials.corpID, processor: processor))
         }
+        apps += makeBots(logger: logger, now: now, runtime: runtime, journals: &journals, problems: &problems)
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         runtime.programs.limit = server.maxPrograms
         return ConfiguredServer(settings: server, apps: apps, journals: journals, activeSenders: senders, runtime: runtime)
@@ -144,6 +146,10 @@ public struct ServerRuntime: Sendable {
     public var tokens: any TokenStore
     /// The owner of every running `exec` program (`[server] max_programs`; waited for and killed at exit).
     public var programs: ProgramSupervisor
+    /// AI bot stream state and the answers retries repeat (in-process by default).
+    public var streams: any StreamStore = InMemoryStreamStore()
+    /// Where AI bot results that come too late for their stream go (`response_url`).
+    public var responseURL: any ResponseURLPosting = URLSessionResponseURLSender()
 
     /// - Parameters:
     ///   - deliveries: the delivery store (in memory by default).

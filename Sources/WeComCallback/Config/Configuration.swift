@@ -126,6 +126,8 @@ public struct Configuration: Sendable {
     public var server: ServerSettings
     /// `[[app]]` in file order.
     public var apps: [AppConfiguration]
+    /// `[[bot]]` in file order (AI bots, `Configuration+Bot.swift`).
+    public var bots: [BotConfiguration] = []
     /// Problems that do not prevent use (e.g. `timeout_ms` over 4500).
     public var warnings: [ConfigProblem]
 
@@ -141,11 +143,14 @@ public struct Configuration: Sendable {
     ///   - source: a label for logs.
     ///   - server: the server settings.
     ///   - apps: the apps.
+    ///   - bots: the AI bots.
     ///   - warnings: non-fatal problems.
-    public init(source: String, server: ServerSettings = ServerSettings(), apps: [AppConfiguration], warnings: [ConfigProblem] = []) {
+    public init(source: String, server: ServerSettings = ServerSettings(), apps: [AppConfiguration], bots: [BotConfiguration] = [],
+                warnings: [ConfigProblem] = []) {
         self.source = source
         self.server = server
         self.apps = apps
+        self.bots = bots
         self.warnings = warnings
     }
 

@@ -201,6 +201,9 @@ public final class CallbackHandler: Sendable {
         case .forbidden(let why):
             log.failure = why
             return Self.error(403, "forbidden")
+        case .malformed(let why):
+            log.failure = why
+            return Self.error(400, "bad request")
         case .reply(let xml):
             return encrypt(xml, query: query, app: app, log: &log)
         }

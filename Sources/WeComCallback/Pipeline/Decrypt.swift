@@ -20,13 +20,23 @@ extension CallbackHandler {
         }
     }
 
-    /// Envelope stage 3 (POST): verifies the signature over the `<Encrypt>` element, decrypts it and
-    /// checks the receiveid (spec §6, §7).
+    /// Envelope stage 3 (POST): verifies the signature over the `<Encrypt>` element (an AI bot: the
+    /// `encrypt` member of the JSON body), decrypts it and checks the receiveid (spec §6, §7; a bot's
+    /// receiveid is "", `wecom-aibot.md` §1).
     /// - Returns: the plaintext, or the status to refuse with (and `log.failure` set).
     func decrypt(_ query: SignedQuery, body: [UInt8], app: CallbackApp, log: inout RequestLog) -> Decrypted {
-        do {
-            return .plaintext(try app.crypt.decryptMessage(msgSignature: query.msgSignature, timestamp: query.timestamp,
-                                                           nonce: query.nonce, envelope: body))
+        do throws(WXBizMsgCryptError) {
+            switch app.kind {
+            case .app:
+                return .plaintext(try app.crypt.decryptMessage(msgSignature: query.msgSignature, timestamp: query.timestamp,
+                                                               nonce: query.nonce, envelope: body))
+            case .bot:
+                guard let encrypt = try? BotEnvelope.encrypt(from: body) else {
+                    throw WXBizMsgCryptError.envelopeParseFailed("not a JSON object with a string encrypt")
+                }
+                return .plaintext(try app.crypt.decryptMessage(msgSignature: query.msgSignature, timestamp: query.timestamp,
+                                                               nonce: query.nonce, encrypt: encrypt))
+            }
         } catch {
             log.failure = error.description
             countCryptoFailure(error, app: app.name)

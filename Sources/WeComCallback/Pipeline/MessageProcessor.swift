@@ -38,6 +38,9 @@ public struct ProcessingOutcome: Sendable, Equatable {
         case noReply
         /// Authenticated but refused (e.g. an AgentID that is not this app's): answer 403.
         case forbidden(String)
+        /// Authenticated but not a message at all (an AI bot's plaintext that is not a JSON object):
+        /// answer 400, like an envelope that does not parse.
+        case malformed(String)
         /// Authenticated but could not be handled (parse or action failure): 200, empty body,
         /// and an error log line with this reason.
         case failed(String)

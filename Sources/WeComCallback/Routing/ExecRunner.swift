@@ -76,8 +76,11 @@ struct ExecRunner: Sendable {
     ///   - input: bytes for its stdin (closed afterwards).
     ///   - environment: its complete environment.
     ///   - slot: where the program's process group is recorded while it runs, if supervised.
+    ///   - onStdout: called on this thread with each chunk read from stdout as it arrives (within the
+    ///     cap), for output that is shown while the program runs (an AI bot's stream); `nil` by default.
     /// - Returns: what it wrote and how it ended.
-    func run(input: [UInt8], environment: [String: String], slot: ProgramSupervisor.Slot? = nil) -> Outcome {
+    func run(input: [UInt8], environment: [String: String], slot: ProgramSupervisor.Slot? = nil,
+             onStdout: ((ArraySlice<UInt8>) -> Void)? = nil) -> Outcome {
         let started = ContinuousClock.now
         let deadline = started + .milliseconds(timeoutMS)
 
@@ -175,6 +178,10 @@ struct ExecRunner: Sendable {
                     let n = read(stdoutFD, &buffer, buffer.count)
                     if n > 0 {
                         stdout.append(contentsOf: buffer[0..<n])
+                        if let onStdout {
+                            let kept = n - max(0, stdout.count - maxOutputBytes)
+                            if kept > 0 { onStdout(buffer[0..<kept]) }
+                        }
                         if stdout.count > maxOutputBytes {
                             stdout.removeLast(stdout.count - maxOutputBytes)
                             failure = .outputTooLarge(maxOutputBytes)
