@@ -1,7 +1,7 @@
 /// Finds the line of a key path (`app[1].route[2].content_regex`) in TOML text.
 ///
 /// TOMLKit reports positions only for syntax errors, so this scans the text: it follows
-/// `[server]`, `[[app]]` and `[[app.route]]` headers, counting array-of-tables entries, and records the
+/// `[server]`, `[[app]]`, `[[app.route]]`, `[[bot]]` and `[[bot.route]]` headers, counting array-of-tables entries, and records the
 /// line of each `key = …` at the start of a line. Keys inside inline tables and multi-line values are
 /// not indexed; a deeper path falls back to its nearest indexed ancestor (`…articles[3].title` →
 /// the `articles =` line).
@@ -10,7 +10,7 @@ struct SourceLocator {
 
     init(text: String) {
         var section = ""
-        var appIndex = -1
+        var tableIndex: [String: Int] = [:]  // `app`, `bot`: the current entry
         var routeIndex = -1
         var inMultiline: String?
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -22,13 +22,14 @@ struct SourceLocator {
             if line.hasPrefix("[[") {
                 let name = line.dropFirst(2).prefix { $0 != "]" }.trimmingCharacters(in: .whitespaces)
                 switch name {
-                case "app":
-                    appIndex += 1
+                case "app", "bot":
+                    tableIndex[name, default: -1] += 1
                     routeIndex = -1
-                    section = "app[\(appIndex)]"
-                case "app.route":
+                    section = "\(name)[\(tableIndex[name] ?? 0)]"
+                case "app.route", "bot.route":
+                    let table = String(name.prefix(3))
                     routeIndex += 1
-                    section = "app[\(max(appIndex, 0))].route[\(routeIndex)]"
+                    section = "\(table)[\(max(tableIndex[table] ?? 0, 0))].route[\(routeIndex)]"
                 default:
                     section = name
                 }
