@@ -1,3 +1,4 @@
+import CFastCGI
 import Platform
 
 /// The listening socket systemd passes to a socket-activated service: the `LISTEN_FDS`/`LISTEN_PID`
@@ -81,11 +82,7 @@ public enum SystemdSocket {
             guard getsockopt(fd, SOL_SOCKET, name, &value, &length) == 0 else { return nil }
             return value
         }
-        #if canImport(Glibc)
         let stream = Int32(SOCK_STREAM.rawValue)
-        #else
-        let stream = SOCK_STREAM
-        #endif
         return option(SO_TYPE) == stream && option(SO_ACCEPTCONN) == 1
     }
 
