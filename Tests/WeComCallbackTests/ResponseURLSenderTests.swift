@@ -1,0 +1,71 @@
+import Foundation
+import Platform
+import Testing
+@testable import WeComCallback
+
+/// A one-request HTTP/1.1 server on a free loopback port, standing in for WeCom's response_url.
+final class LoopbackHTTPServer: Sendable {
+    let port: Int
+    private let fd: Int32
+    /// The request bytes received (headers and body).
+    let received = Locked<[UInt8]?>(nil)
+
+    init(status: Int = 200) throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        guard bound, listen(listener, 1) == 0 else { throw SystemError(call: "bind", errno: errno) }
+        fd = listener
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let received = self.received
+        Thread {
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            var request: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = read(client, &buffer, buffer.count)
+                if n <= 0 { break }
+                request += buffer[0..<n]
+                let text = String(decoding: request, as: UTF8.self)
+                if let end = text.range(of: "\r\n\r\n") {
+                    let length = text.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                        .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                    if text.utf8.distance(from: text.utf8.startIndex, to: end.upperBound) + length <= request.count { break }
+                }
+            }
+            let answer = "HTTP/1.1 \(status) X\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+            _ = try? POSIX.writeAll(client, Array(answer.utf8))
+            close(client)
+            received.withLockAndBroadcast { $0 = request }
+        }.start()
+    }
+
+    deinit { close(fd) }
+}
+
+@Suite struct ResponseURLSenderTests {
+    @Test func postsTheMarkdownOnce() throws {
+        let server = try LoopbackHTTPServer()
+        let sender = URLSessionResponseURLSender(timeout: .seconds(5))
+        #expect(sender.post(responseURLMarkdown("**late** 结果"), to: "http://127.0.0.1:\(server.port)/cgi-bin/aibot/response?token=x") == nil)
+        let request = try #require(server.received.wait(until: .now + .seconds(5), while: { $0 == nil }) { r, _ in r })
+        let text = String(decoding: request, as: UTF8.self)
+        #expect(text.hasPrefix("POST /cgi-bin/aibot/response?token=x HTTP/1.1\r\n"))
+        let body = try #require(text.components(separatedBy: "\r\n\r\n").last)
+        #expect(body == #"{"markdown":{"content":"**late** 结果"},"msgtype":"markdown"}"#)
+    }
+
+    @Test func reportsAnErrorStatusWithoutTheURL() throws {
+        let server = try LoopbackHTTPServer(status: 500)
+        let problem = URLSessionResponseURLSender(timeout: .seconds(5)).post(responseURLMarkdown("x"), to: "http://127.0.0.1:\(server.port)/secret")
+        #expect(problem == "HTTP 500")
+        #expect(URLSessionResponseURLSender().post(responseURLMarkdown("x"), to: "file:///etc/passwd") == "response_url is not an http(s) URL")
+    }
+}
