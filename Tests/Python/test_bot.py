@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import bot_crypto as bc
-from helpers import ROOT
+from helpers import ROOT, run_cli
 
 STREAM_BOT = ROOT / "deploy/examples/stream-bot.sh"
 BOT_VECTORS = json.loads((ROOT / "Tests/Fixtures/bot/vectors.json").read_text(encoding="utf-8"))
@@ -19,6 +19,9 @@ BOT_VECTORS = json.loads((ROOT / "Tests/Fixtures/bot/vectors.json").read_text(en
 def bot_toml(tmp_path: Path, counter: Path) -> str:
     counting = ["/bin/sh", "-c", f"cat >/dev/null; echo run >> '{counter}'; printf 'counted\\n'; sleep 1; printf 'done'"]
     return f"""
+[server]
+status_path = "/metrics"
+
 [[bot]]
 name = "assistant"
 path = "/bot"
@@ -169,3 +172,28 @@ def test_bot_vectors(stack, case):
         assert answer["text"]["content"] == "你好 zhangsan，有什么可以帮你？"
     else:
         assert answer["msgtype"] == "stream" and len(answer["stream"]["id"]) == 32
+
+
+def test_metrics_count_refreshes_programs_streams_and_feedback(stack):
+    first = reply(stack, bc.message("text", {"content": "metrics please"}, msgid="met-1"))
+    refresh_until_finished(stack, first["stream"]["id"])
+    reply(stack, bc.event("feedback_event", {"id": "fb2", "type": 1}, msgid="met-fb"))
+    text = stack.get("/metrics").body.decode()
+    assert 'wecom_bot_programs_total{app="assistant"} 1' in text
+    assert 'wecom_bot_stream_refreshes_total{app="assistant",result="finished"} 1' in text
+    assert 'wecom_bot_feedback_total{app="assistant",type="1"} 1' in text
+    assert "wecom_bot_streams_open 0" in text
+    assert "wecom_bot_stream_duration_seconds_count 1" in text
+
+
+def test_check_config_knows_the_bot_keys(tmp_path):
+    config = tmp_path / "bot.toml"
+    config.write_text(bot_toml(tmp_path, tmp_path / "runs"), encoding="utf-8")
+    ok = run_cli(["check-config", "--config", str(config)])
+    assert "1 bot: assistant (/bot, 4 routes)" in ok.stdout.decode()
+    config.write_text(bot_toml(tmp_path, tmp_path / "runs").replace('content_regex = "^echo "', 'content_regx = "^echo "'), encoding="utf-8")
+    bad = run_cli(["check-config", "--config", str(config)], check=False)
+    out = bad.stdout.decode()
+    assert bad.returncode == 1
+    line = bot_toml(tmp_path, tmp_path / "runs").splitlines().index('content_regex = "^echo "') + 1
+    assert f'bot[0].route[2].content_regx' in out and 'did you mean "content_regex"?' in out and f"line {line}" in out, out
