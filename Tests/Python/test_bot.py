@@ -197,3 +197,15 @@ def test_check_config_knows_the_bot_keys(tmp_path):
     assert bad.returncode == 1
     line = bot_toml(tmp_path, tmp_path / "runs").splitlines().index('content_regex = "^echo "') + 1
     assert f'bot[0].route[2].content_regx' in out and 'did you mean "content_regex"?' in out and f"line {line}" in out, out
+
+
+def test_the_readme_example_config_is_valid(tmp_path):
+    (tmp_path / "assistant.key").write_text(bc.AES_KEY + "\n")
+    text = ((ROOT / "deploy/examples/bot.example.toml").read_text(encoding="utf-8")
+            .replace("/etc/wecom-fcgi/assistant.key", str(tmp_path / "assistant.key"))
+            .replace("/var/lib/wecom-fcgi/", f"{tmp_path}/")
+            .replace("/usr/local/bin/stream-bot.sh", str(STREAM_BOT)))
+    config = tmp_path / "bot.toml"
+    config.write_text(text, encoding="utf-8")
+    out = run_cli(["check-config", "--config", str(config)], env={"ASSISTANT_TOKEN": bc.TOKEN}).stdout.decode()
+    assert "1 bot: assistant (/wecom/assistant, 4 routes)" in out
