@@ -111,7 +111,7 @@ import Testing
     }
 
     @Test func noAppAndSingularAppTable() {
-        #expect(problems("[server]\n") == ["no [[app]] table: at least one app is required"])
+        #expect(problems("[server]\n") == ["no [[app]] or [[bot]] table: at least one app or bot is required"])
         #expect(problems("[app]\nname = \"a\"\n") == ["app: must be an array of tables: write [[app]], not [app] (line 1)"])
     }
 
