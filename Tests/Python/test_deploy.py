@@ -9,9 +9,11 @@ import shutil
 import signal
 import subprocess
 import textwrap
+import time
 
 import pytest
 
+import bot_crypto as bc
 from conftest import REPO, Nginx, Stack, _kill_group, binary, wait_until
 from test_config_integration import A, deliver, fields, text
 
@@ -132,7 +134,28 @@ def test_grafana_dashboard_queries_only_metrics_the_server_exports(stack_factory
         [[app.route]]
         action = "echo"
         """)
+    # An AI bot whose program streams, a refresh of it until finished, and feedback (the bot metrics).
+    config.write_text(config.read_text() + textwrap.dedent(f"""
+        [[bot]]
+        name = "assistant"
+        path = "/bot"
+        token = "{bc.TOKEN}"
+        encoding_aes_key = "{bc.AES_KEY}"
+        [[bot.route]]
+        msg_type = "text"
+        action = "exec"
+        command = ["printf", "hi"]
+        """))
     stack = stack_factory(mode="listen", args=["--config", str(config)])
+    target, body, _, nonce = bc.request(bc.message("text", {"content": "q"}, msgid="b1"))
+    stream_id = bc.open_reply(stack.post(target, body, content_type="application/json").body, nonce)["stream"]["id"]
+
+    def finished() -> bool:
+        target, body, _, nonce = bc.request(bc.message("stream", {"id": stream_id}, msgid=f"b-refresh-{time.monotonic()}"))
+        return bc.open_reply(stack.post(target, body, content_type="application/json").body, nonce)["stream"]["finish"]
+    wait_until(finished, what="the bot's stream to finish")
+    target, body, _, _ = bc.request(bc.event("feedback_event", {"id": "f", "type": 1}, msgid="b2"))
+    assert stack.post(target, body, content_type="application/json").status == 200
     assert deliver(stack, CALLBACK, A, text(A, "one", msg_id="1"))[0] == 200
     assert deliver(stack, CALLBACK, A, text(A, "one", msg_id="1"), nonce="99")[0] == 200  # a retry
     assert deliver(stack, CALLBACK, A, text(A, "fail", msg_id="2"))[0] == 200
