@@ -66,14 +66,17 @@ public struct ChatCompletionClient: Sendable {
         urlRequest.setValue("text/event-stream", forHTTPHeaderField: "Accept")
         if let apiKey, !apiKey.isEmpty { urlRequest.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
         urlRequest.httpBody = request.jsonBody()
-        urlRequest.timeoutInterval = timeout.inSeconds
+        // The deadline below is the one that counts; URLSession's own limits are a second later, so that
+        // a timeout is reported the same way whether the server never answers or stops mid-stream.
+        let transportTimeout = timeout.inSeconds + 1
+        urlRequest.timeoutInterval = transportTimeout
 
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout.inSeconds
-        configuration.timeoutIntervalForResource = timeout.inSeconds
+        configuration.timeoutIntervalForRequest = transportTimeout
+        configuration.timeoutIntervalForResource = transportTimeout
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
-        let delegate = StreamDelegate(started: started, onDelta: onDelta)
+        let delegate = StreamDelegate(started: started, timeoutMS: timeoutMS, onDelta: onDelta)
         let session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
         let task = session.dataTask(with: urlRequest)
         task.resume()
@@ -132,10 +135,12 @@ public struct ChatCompletionClient: Sendable {
     final class StreamDelegate: NSObject, URLSessionDataDelegate, Sendable {
         let state = Locked(State())
         let started: ContinuousClock.Instant
+        let timeoutMS: Int
         let onDelta: @Sendable (ChatDelta) -> Void
 
-        init(started: ContinuousClock.Instant, onDelta: @escaping @Sendable (ChatDelta) -> Void) {
+        init(started: ContinuousClock.Instant, timeoutMS: Int, onDelta: @escaping @Sendable (ChatDelta) -> Void) {
             self.started = started
+            self.timeoutMS = timeoutMS
             self.onDelta = onDelta
         }
 
@@ -161,7 +166,11 @@ public struct ChatCompletionClient: Sendable {
         func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
             state.withLockAndBroadcast { state in
                 guard state.result == nil else { return }
-                state.result = state.stream.end(transportError: error.map { ChatCompletionClient.reason($0) })
+                if let error, (error as? URLError)?.code == .timedOut || (error as NSError).code == URLError.Code.timedOut.rawValue {
+                    state.result = .failure(.timedOut(afterMS: timeoutMS))
+                } else {
+                    state.result = state.stream.end(transportError: error.map { ChatCompletionClient.reason($0) })
+                }
             }
         }
     }
