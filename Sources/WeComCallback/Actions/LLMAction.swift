@@ -195,13 +195,13 @@ extension LLMAction {
                 loader.error("\(path).timeout_ms", "must be between 1 and \(maxTimeoutMS)")
             }
         }
+        action.onError = loader.template(table, "on_error", at: path)
+        guard loader.problems[before...].allSatisfy({ $0.severity == .warning }), baseURL != nil, model != nil else { return nil }
         // A model often takes longer than WeCom waits: the answer then needs active send.
         if action.timeoutMS > ExecAction.timeoutWarningMS && !loader.appHasActiveSend {
             loader.warning(table["timeout_ms"] == nil ? "\(path).action" : "\(path).timeout_ms",
                            "an answer after \(ExecAction.timeoutWarningMS) ms is dropped without corp_secret (WeCom waits only 5 s for the reply); give the app a corp_secret so late answers go by active send")
         }
-        action.onError = loader.template(table, "on_error", at: path)
-        guard loader.problems[before...].allSatisfy({ $0.severity == .warning }), baseURL != nil, model != nil else { return nil }
         var trimmed = action.baseURL
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         action.baseURL = trimmed
