@@ -6,6 +6,7 @@ server sent to the model (history, system prompt, key) and how often it was call
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import textwrap
 import threading
@@ -256,6 +257,19 @@ def test_the_same_user_sends_the_first_exchange_as_history_and_another_user_does
     ask(stack, "question four", "7100000000000000015")
     assert [m["content"] for m in llm.requests[-1]["messages"][1:]] == [
         "question two", "second answer", "question three", "third answer", "question four"]
+
+
+def test_the_memory_outlives_a_reload(stack_factory, tmp_path, llm):
+    llm.answers = ["before reload", "after reload"]
+    stack = start(stack_factory, tmp_path, llm)
+    ask(stack, "question one", "7100000000000000016")
+    config = tmp_path / "config.toml"
+    config.write_text(config.read_text().replace("max_tokens = 256", "max_tokens = 128"))
+    stack.responder.signal(signal.SIGHUP)
+    wait_until(lambda: "reloaded" in stack.responder.log(), what="the reload")
+    ask(stack, "question two", "7100000000000000017")
+    assert llm.requests[1]["max_tokens"] == 128  # the new configuration …
+    assert [m["content"] for m in llm.requests[1]["messages"][1:]] == ["question one", "before reload", "question two"]
 
 
 def test_history_turns_zero_sends_no_history(stack_factory, tmp_path, llm):
