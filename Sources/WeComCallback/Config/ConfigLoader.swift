@@ -260,6 +260,12 @@ struct ConfigLoader {
             for secret in ConfigSchema.secrets + ConfigSchema.optionalSecrets {
                 if case .string(let name)? = app[secret + "_env"] { names.insert(name) }
             }
+            // An `llm` route's key.
+            if case .array(let routes)? = app["route"] {
+                for case .table(let route) in routes {
+                    if case .string(let name)? = route["api_key_env"] { names.insert(name) }
+                }
+            }
         }
         return names
     }

@@ -119,10 +119,11 @@ extension Configuration {
                              logger: logger)
             }
             senders[app.name] = sender
-            let processor = MessagePipeline(appName: app.name, agentID: app.agentID, router: Router(routes: app.routes),
+            var processor = MessagePipeline(appName: app.name, agentID: app.agentID, router: Router(routes: app.routes),
                                              journal: journal, logger: logger, now: now, deliveries: runtime.deliveries,
                                              replyBudget: TimeInterval(server.replyBudgetMS) / 1000, activeSender: sender,
                                              metrics: runtime.metrics, programs: runtime.programs)
+            processor.conversations = runtime.conversations
             apps.append(CallbackApp(name: app.name, path: app.path, crypt: crypt, corpID: app.credentials.corpID, processor: processor))
         }
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
@@ -144,6 +145,8 @@ public struct ServerRuntime: Sendable {
     public var tokens: any TokenStore
     /// The owner of every running `exec` program (`[server] max_programs`; waited for and killed at exit).
     public var programs: ProgramSupervisor
+    /// The `llm` action's per-user memory (in-process by default), kept across reloads.
+    public var conversations: any ConversationStore = InMemoryConversationStore()
 
     /// - Parameters:
     ///   - deliveries: the delivery store (in memory by default).
