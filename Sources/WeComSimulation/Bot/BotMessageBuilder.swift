@@ -255,3 +255,22 @@ public enum BotInboundKind: Sendable, Equatable {
     /// An unknown msgtype or eventtype: empty only.
     case unknown
 }
+
+extension BotInboundKind {
+    /// The kind of a decrypted callback, read from its `msgtype`, `event.eventtype` and `stream.id`.
+    /// - Parameter message: the decrypted callback JSON.
+    public init(message: JSONValue) {
+        switch message["msgtype"]?.stringValue {
+        case let type? where BotMessageBuilder.messageTypes.contains(type): self = .message
+        case "stream"?: self = .streamRefresh(id: message["stream"]?["id"]?.stringValue ?? "")
+        case "event"?:
+            switch message["event"]?["eventtype"]?.stringValue {
+            case "enter_chat"?: self = .enterChat
+            case "template_card_event"?: self = .templateCardEvent
+            case "feedback_event"?: self = .feedbackEvent
+            default: self = .unknown
+            }
+        default: self = .unknown
+        }
+    }
+}

@@ -16,5 +16,5 @@ struct SimulateBotCommand: ParsableCommand {
                   --type text --content "写一首诗"
               wecom-fcgi simulate bot message --url … --type event --event enter_chat
             """,
-        subcommands: [SimulateBotVerifyURLCommand.self, SimulateBotMessageCommand.self])
+        subcommands: [SimulateBotVerifyURLCommand.self, SimulateBotMessageCommand.self, SimulateBotCheckReplyCommand.self])
 }
