@@ -81,7 +81,8 @@ def test_socket_activation_serves_through_nginx_and_hides_listen_variables(tmp_p
     # server with the socket on fd 3, LISTEN_FDS=1 and LISTEN_PID set; stdin is /dev/null.
     with open(log_path, "wb") as log:
         proc = subprocess.Popen([activate, "-l", str(sock), "-E", "PATH=/usr/bin:/bin", "--",
-                                 str(binary()), "serve", "--config", str(config), "--log-level", "debug"],
+                                 str(binary()), "serve", "--config", str(config), "--log-level", "debug",
+                                 "--max-timestamp-skew-s", "0"],
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     nginx = Nginx(tmp_path / "nginx", f"unix:{sock}")
     stack = Stack(responder=None, nginx=nginx)  # the responder is systemd-socket-activate's child
@@ -115,8 +116,9 @@ def dashboard_metric_names() -> set[str]:
 
 def test_grafana_dashboard_queries_only_metrics_the_server_exports(stack_factory, tmp_path):
     # Every metric made to appear: a journal on /dev/full (writes fail), an app with a Secret (active
-    # send counts; nothing is sent here), a failing and a slow exec program, a retry, a bad signature.
-    config = app_config(tmp_path, 'status_path = "/wecom-fcgi/metrics"\nreply_budget_ms = 100',
+    # send counts; nothing is sent here), a failing and a slow exec program, a retry, a bad signature, and
+    # a second slow program while the first holds the only program slot (refused).
+    config = app_config(tmp_path, 'status_path = "/wecom-fcgi/metrics"\nreply_budget_ms = 100\nmax_programs = 1',
                         'journal = "/dev/full"\ncorp_secret = "not-a-real-secret"\napi_base = "http://127.0.0.1:9"', """\
         [[app.route]]
         content_regex = "^fail$"
@@ -135,6 +137,7 @@ def test_grafana_dashboard_queries_only_metrics_the_server_exports(stack_factory
     assert deliver(stack, CALLBACK, A, text(A, "one", msg_id="1"), nonce="99")[0] == 200  # a retry
     assert deliver(stack, CALLBACK, A, text(A, "fail", msg_id="2"))[0] == 200
     assert deliver(stack, CALLBACK, A, text(A, "slow", msg_id="3"))[0] == 200  # past the 100 ms budget
+    assert deliver(stack, CALLBACK, A, text(A, "slow", msg_id="4"))[0] == 200  # over max_programs: refused
     bad = stack.post(f"{CALLBACK}?msg_signature={'0' * 40}&timestamp=1&nonce=2", b"<xml><Encrypt>QUJD</Encrypt></xml>")
     assert bad.status == 403
     scrape = stack.get("/wecom-fcgi/metrics").body.decode()
