@@ -226,7 +226,10 @@ def test_a_stream_never_finished_within_the_window_fails(server):
     result = run(["message", "--url", server.url, "--interval-ms", "400", "--window-s", "1", "--content", "hi"])
     assert result.returncode == 1, out(result)
     assert out(result).splitlines()[-1] == "FAIL: stream not finished after 1 s (WeCom stops refreshing after 360 s)"
-    assert len(server.requests) == 3  # at 0, 0.4 and 0.8 s; 1.2 s is past the window
+    # Refreshes were sent inside the window (how many depends on the machine's speed; the exact schedule is
+    # checked on a fake clock in BotSimulationTests).
+    assert len(server.requests) >= 2
+    assert {r["message"]["msgtype"] for r in server.requests[1:]} == {"stream"}
 
 
 def test_a_non_200_answer_fails(server):
