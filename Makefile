@@ -33,7 +33,8 @@ deb:
 	@scripts/install-deps.sh --for-packaging
 	scripts/build-deb.sh dist
 
-# Builds the package, checks its contents, Depends and lintian, installs it on this machine (root),
+# Builds the package, checks its contents, Depends and lintian, installs it with apt into a clean
+# Debian 12 root (debootstrap) and answers a request there, installs it on this machine (root),
 # serves simulated messages through nginx as wecom-fcgi.socket would start it, then removes and purges
 # it. Slow (the static build and xz): not part of `make test`, whose test_deploy.py checks the units,
 # socket activation and the Grafana dashboard with the normal build.

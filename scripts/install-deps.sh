@@ -4,7 +4,8 @@
 # Idempotent: installs only what is missing. Needs root for apt-get; otherwise says what to install.
 #   --with-python     also the virtualenv (make test)
 #   --for-packaging   also what `make deb` and `make test-package` use: dpkg-dev (dpkg-shlibdeps),
-#                     binutils (strip), lintian, logrotate, man-db, file, adduser
+#                     binutils (strip), lintian, logrotate, man-db, file, adduser, procps,
+#                     debootstrap (the clean Debian 12 root of make test-package)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +23,7 @@ done
 PACKAGES=(libfcgi-dev libssl-dev libcurl4-openssl-dev pkg-config spawn-fcgi nginx-light curl openssl python3 python3-venv
           systemd)
 if $for_packaging; then
-    PACKAGES+=(dpkg-dev binutils lintian logrotate man-db file adduser procps)
+    PACKAGES+=(dpkg-dev binutils lintian logrotate man-db file adduser procps debootstrap)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test-package`: builds the .deb (scripts/build-deb.sh), checks its contents and Depends, runs
-# lintian, installs it on this machine with dpkg -i, runs the installed binary with no Swift toolchain
-# on PATH, starts it the way wecom-fcgi.socket does (systemd-socket-activate: the socket on fd 3), answers
+# lintian, installs it with apt into a clean Debian 12 root (debootstrap, from the Debian mirror) and
+# answers a request there, then installs it on this machine with dpkg -i, runs the installed binary
+# with no Swift toolchain on PATH, starts it the way wecom-fcgi.socket does (systemd-socket-activate: the socket on fd 3), answers
 # simulated WeCom messages through nginx configured with the packaged snippet, rotates the journal with
 # the packaged logrotate file (SIGHUP must reopen it), then removes and purges the package.
 #
@@ -18,7 +19,7 @@ CLEAN_PATH=/usr/sbin:/usr/bin:/sbin:/bin          # no Swift toolchain
 CORP_ID=ww1436e0e65a779aee TOKEN=hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo AES_KEY=6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt
 
 [[ $(id -u) -eq 0 ]] || { echo "test-package: needs root (dpkg -i)" >&2; exit 1; }
-for tool in dpkg-deb lintian systemd-socket-activate nginx logrotate curl setpriv; do
+for tool in dpkg-deb lintian debootstrap systemd-socket-activate nginx logrotate curl setpriv; do
     command -v "$tool" >/dev/null || { echo "test-package: $tool missing: run scripts/install-deps.sh --for-packaging" >&2; exit 1; }
 done
 
@@ -32,15 +33,16 @@ check() {
 }
 
 WORK=$(mktemp -d)
-SERVER_PID= NGINX_PID=
+SERVER_PID= NGINX_PID= PROC_MOUNTED=
 cleanup() {
+    [[ -n "$PROC_MOUNTED" ]] && umount "$PROC_MOUNTED"
     [[ -n "$NGINX_PID" ]] && kill "$NGINX_PID" 2>/dev/null
     [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null
     wait 2>/dev/null
     if dpkg-query -W -f='${Status}' "$PACKAGE" 2>/dev/null | grep -q "ok installed\|config-files"; then
         dpkg -P "$PACKAGE" >/dev/null 2>&1
     fi
-    rm -rf "$WORK" /run/wecom-fcgi
+    rm -rf --one-file-system "$WORK" /run/wecom-fcgi
 }
 trap cleanup EXIT
 
@@ -102,6 +104,36 @@ lintian --pedantic --display-info --show-overrides "$DEB" > "$WORK/lintian" 2>&1
 grep -E '^[A-Z]: ' "$WORK/lintian" | grep -v '^N: ' | sed 's/^/     lintian: /'
 check "lintian --pedantic: no error, warning, info or pedantic tag that is not overridden" \
     sh -c "! grep -E '^[EWIPX]: ' '$WORK/lintian'"
+
+# --- a clean Debian 12 root (debootstrap minbase): apt resolves Depends, the binary runs -----------
+# Proves Depends is complete on a system that has never seen a Swift toolchain or this project's
+# build dependencies. /proc is mounted there: Swift reads the command line from /proc/self/cmdline.
+ROOTFS=$WORK/rootfs
+if debootstrap --variant=minbase bookworm "$ROOTFS" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" > "$WORK/debootstrap.log" 2>&1; then
+    pass "debootstrap --variant=minbase bookworm"
+    mount -t proc proc "$ROOTFS/proc" && PROC_MOUNTED=$ROOTFS/proc
+    cp "$DEB" "$ROOTFS/tmp/"
+    in_root() { chroot "$ROOTFS" env -i PATH="$CLEAN_PATH" DEBIAN_FRONTEND=noninteractive "$@"; }
+    check "clean root: apt-get installs the package and its Depends" sh -c \
+        "chroot '$ROOTFS' apt-get update -qq && chroot '$ROOTFS' env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends '/tmp/$(basename "$DEB")'"
+    check "clean root: no Swift anywhere" sh -c "! chroot '$ROOTFS' sh -c 'command -v swift; ls /opt 2>/dev/null' | grep -q ."
+    check "clean root: wecom-fcgi --version" test "$(in_root /usr/bin/wecom-fcgi --version)" = "$VERSION"
+    check "clean root: the user was created" in_root getent passwd wecom-fcgi
+    printf '[[app]]\nname = "clean"\ncorp_id = "%s"\ntoken = "%s"\nencoding_aes_key = "%s"\n[[app.route]]\naction = "echo"\n' \
+        "$CORP_ID" "$TOKEN" "$AES_KEY" > "$ROOTFS/tmp/clean.toml"
+    # The published URL verification, answered in CGI mode: libfcgi, libcrypto and the rest load and work.
+    in_root REQUEST_METHOD=GET DOCUMENT_URI=/wecom/callback \
+        'QUERY_STRING=msg_signature=012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb&timestamp=1476416373&nonce=47744683&echostr=fsi1xnbH4yQh0%2BPJxcOdhhK6TDXkjMyhEPA7xB2TGz6b%2Bg7xyAbEkRxN%2F3cNXW9qdqjnoVzEtpbhnFyq6SVHyA%3D%3D' \
+        /usr/bin/wecom-fcgi serve --config /tmp/clean.toml < /dev/null > "$WORK/cgi.out" 2> "$WORK/cgi.err"
+    check "clean root: a published URL verification is answered (CGI mode)" sh -c \
+        "head -n 1 '$WORK/cgi.out' | grep -q '^Status: 200' && tail -n 1 '$WORK/cgi.out' | grep -qx 1288432023552776189"
+    check "clean root: apt-get purge" in_root apt-get purge -y -qq wecom-fcgi
+    check "clean root: purge left no /etc/wecom-fcgi, /var/lib/wecom-fcgi" sh -c \
+        "[ ! -e '$ROOTFS/etc/wecom-fcgi' ] && [ ! -e '$ROOTFS/var/lib/wecom-fcgi' ]"
+    umount "$ROOTFS/proc" && PROC_MOUNTED=
+else
+    fail "debootstrap --variant=minbase bookworm (see below)"; tail -5 "$WORK/debootstrap.log" | sed 's/^/     /'
+fi
 
 # --- install -----------------------------------------------------------------------------------
 if dpkg-query -W -f='${Status}' "$PACKAGE" 2>/dev/null | grep -q "installed\|config-files"; then

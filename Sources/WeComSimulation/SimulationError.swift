@@ -15,6 +15,8 @@ public enum SimulationError: Error, Equatable, Sendable, CustomStringConvertible
     case crypto(WXBizMsgCryptError)
     /// The Token or EncodingAESKey cannot be used (names the field, never its value).
     case invalidCredentials(String)
+    /// An AI bot message that WeCom would not send (wecom-aibot.md §2–§3); says why.
+    case invalidBotMessage(String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,7 @@ public enum SimulationError: Error, Equatable, Sendable, CustomStringConvertible
         case .replySignatureMismatch: return "reply MsgSignature does not match (-40001)"
         case .crypto(let error): return error.description
         case .invalidCredentials(let why): return "invalid credentials: \(why)"
+        case .invalidBotMessage(let why): return "invalid bot message: \(why)"
         }
     }
 }

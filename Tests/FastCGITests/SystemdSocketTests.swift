@@ -25,7 +25,7 @@ import Platform
     }
 
     @Test func takeReturnsNilAndUnsetsTheVariablesWhenTheyNameAnotherProcess() throws {
-        setenv("LISTEN_PID", "1", 1)
+        setenv("LISTEN_PID", String(getpid() + 1), 1)  // another process
         setenv("LISTEN_FDS", "1", 1)
         setenv("LISTEN_FDNAMES", "wecom-fcgi.socket", 1)
         #expect(try SystemdSocket.take() == nil)

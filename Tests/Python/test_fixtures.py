@@ -1,6 +1,7 @@
 """`wecom-fcgi fixtures generate` (issue 6): byte-for-byte reproduction of the committed curl fixtures,
 and the generated run.sh against a real nginx + wecom-fcgi stack."""
 import filecmp
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -31,12 +32,18 @@ def tree(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir())
 
 
+def files(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.is_file())
+
+
 def test_seed_1_reproduces_the_committed_fixtures_byte_for_byte(tmp_path):
     generate(tmp_path, 1)
     assert tree(tmp_path) == tree(COMMITTED)
-    match, mismatch, errors = filecmp.cmpfiles(tmp_path, COMMITTED, tree(COMMITTED), shallow=False)
-    assert (mismatch, errors) == ([], [])
-    assert os.access(tmp_path / "run.sh", os.X_OK)
+    for sub in ["", "bot"]:
+        assert tree(tmp_path / sub) == tree(COMMITTED / sub)
+        match, mismatch, errors = filecmp.cmpfiles(tmp_path / sub, COMMITTED / sub, files(COMMITTED / sub), shallow=False)
+        assert (mismatch, errors) == ([], [])
+        assert os.access(tmp_path / sub / "run.sh", os.X_OK)
 
 
 def test_fixture_set_has_every_case():
@@ -61,8 +68,10 @@ def test_another_seed_changes_every_signed_request_and_regenerating_replaces(tmp
                  if (tmp_path / p.name).read_bytes() != p.read_bytes()]
     assert len(differing) == len(list(COMMITTED.glob("*.query")))
     (tmp_path / "stale.query").write_text("x")
+    (tmp_path / "bot" / "stale.query").write_text("x")
     generate(tmp_path, 1)
     assert tree(tmp_path) == tree(COMMITTED)
+    assert tree(tmp_path / "bot") == tree(COMMITTED / "bot")
 
 
 def run_script(base_url: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -94,3 +103,52 @@ def test_run_sh_reports_failures_against_a_server_with_other_credentials(stack_f
     assert failed > 0 and passed > 0  # the error cases still get their 4xx
     assert result.returncode == 1
     assert "FAIL verify_url: status 403, expected 200" in result.stdout.decode()
+
+
+BOT = COMMITTED / "bot"
+
+
+def test_bot_fixture_set_has_every_case():
+    names = {p.stem for p in BOT.glob("*.query")}
+    assert names == {"verify_url", "text", "image", "mixed", "voice", "file", "text_group", "event_enter_chat",
+                     "event_template_card_event", "event_feedback_event", "stream_unknown_id", "unknown_msgtype",
+                     "error_bad_signature_get", "error_bad_signature", "error_wrong_receiveid_get",
+                     "error_wrong_receiveid", "error_body_not_json", "error_plaintext_not_json", "error_no_encrypt",
+                     "error_empty_body", "error_missing_nonce", "error_bad_method"}
+    assert (BOT / "event_feedback_event.expect").read_text() == "none"
+    assert (BOT / "error_wrong_receiveid.status").read_text() == "403\n"
+    # The bodies decrypt with the independent implementation, receiveid "" (a corp id for the negative case).
+    from bot_double import BotCrypto, CORP_ID
+    message, receive_id = BotCrypto().decrypt(json.loads((BOT / "text_group.body").read_bytes())["encrypt"])
+    assert receive_id == b"" and json.loads(message)["chattype"] == "group" and "chatid" in json.loads(message)
+    _, receive_id = BotCrypto().decrypt(json.loads((BOT / "error_wrong_receiveid.body").read_bytes())["encrypt"])
+    assert receive_id == CURL_FOREIGN_CORP_ID.encode()
+
+
+CURL_FOREIGN_CORP_ID = "wwdeadbeefdeadbeef"
+
+
+def run_bot_script(base_url: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BOT / "run.sh"), base_url], capture_output=True, timeout=300,
+                          env={k: v for k, v in clean_env(WECOM_FCGI_BIN=str(binary())).items()
+                               if not k.startswith("WECOM_BOT_")})
+
+
+def test_bot_run_sh_passes_every_fixture_against_a_protocol_following_bot():
+    from bot_double import BotServer
+    with BotServer() as server:
+        result = run_bot_script(server.url)
+    lines = result.stdout.decode().splitlines()
+    assert lines[-1] == f"{len(list(BOT.glob('*.query')))} passed, 0 failed", result.stdout.decode()
+    assert result.returncode == 0
+
+
+def test_bot_run_sh_reports_replies_with_a_corp_id_receiveid():
+    from bot_double import BotServer
+    with BotServer() as server:
+        server.reply_receive_id = CURL_FOREIGN_CORP_ID
+        result = run_bot_script(server.url)
+    out = result.stdout.decode()
+    assert result.returncode == 1
+    assert f'FAIL text: FAIL: reply receiveid is "{CURL_FOREIGN_CORP_ID}", expected the empty string' in out
+    assert "ok   event_feedback_event (200)" in out and "ok   error_wrong_receiveid (403)" in out

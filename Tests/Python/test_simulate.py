@@ -147,6 +147,8 @@ def test_sign_is_the_crypto_sign_command_and_matches_the_published_vector():
 
 
 @pytest.mark.parametrize("command", [["simulate"], ["simulate", "message"], ["simulate", "verify-url"],
+                                     ["simulate", "bot"], ["simulate", "bot", "message"],
+                                     ["simulate", "bot", "verify-url"], ["simulate", "bot", "check-reply"],
                                      ["fixtures"], ["fixtures", "generate"], ["sign"]])
 def test_every_new_command_has_help_with_an_example(command):
     result = run([*command, "--help"])

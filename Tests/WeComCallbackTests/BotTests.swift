@@ -33,7 +33,7 @@ enum Bot {
     }
 
     /// The decrypted reply object of a 200 JSON envelope, after checking its signature and receiveid "".
-    static func reply(_ response: CallbackResponse) throws -> JSONValue? {
+    static func reply(_ response: CallbackResponse) throws -> WeComCallback.JSONValue? {
         guard !response.body.isEmpty else { return nil }
         let envelope = try BotJSON.parseObject(response.body)
         let encrypt = try #require(envelope["encrypt"]?.stringValue)
@@ -126,7 +126,7 @@ final class FakeClock: Sendable {
         let clock = FakeClock()
         let store = InMemoryStreamStore()
         let key = DeliveryKey(rawValue: "b\u{0}m1")
-        store.open(BotStream(id: "s1"), forMessage: key, now: clock.now, lifetime: .seconds(360))
+        store.open(WeComCallback.BotStream(id: "s1"), forMessage: key, now: clock.now, lifetime: .seconds(360))
         #expect(store.answer(forMessage: key, now: clock.now) == .stream("s1"))
         #expect(store.append(Array("1".utf8), to: "s1"))
         #expect(store.append(Array("23".utf8), to: "s1"))
@@ -145,16 +145,16 @@ final class FakeClock: Sendable {
     @Test func finishAfterTheLifetimeIsRefused() {
         let clock = FakeClock()
         let store = InMemoryStreamStore()
-        store.open(BotStream(id: "s2"), forMessage: DeliveryKey(rawValue: "k"), now: clock.now, lifetime: .seconds(360))
+        store.open(WeComCallback.BotStream(id: "s2"), forMessage: DeliveryKey(rawValue: "k"), now: clock.now, lifetime: .seconds(360))
         clock.advance(.seconds(360))
         #expect(store.finish("s2", images: [], card: nil, now: clock.now) == nil)
     }
 
     @Test func contentIsCutAtACharacterBoundary() {
-        var stream = BotStream(id: "x")
+        var stream = WeComCallback.BotStream(id: "x")
         stream.append(Array(String(repeating: "a", count: 20479).utf8) + Array("好".utf8))
         #expect(stream.shownContent.utf8.count == 20479)
-        var partial = BotStream(id: "y")
+        var partial = WeComCallback.BotStream(id: "y")
         partial.append(Array("ab".utf8) + Array("好".utf8).prefix(2))
         #expect(partial.shownContent == "ab")  // the half-written character waits for its last byte
         partial.append(Array("好".utf8).suffix(1))
@@ -162,7 +162,7 @@ final class FakeClock: Sendable {
     }
 
     @Test func finalReplyCarriesImagesOnlyWhenFinished() {
-        var stream = BotStream(id: "z")
+        var stream = WeComCallback.BotStream(id: "z")
         stream.images = [BotImage(base64: "QQ==", md5: "7fc56270e7a70fa81a5935b72eacbe29")]
         #expect(stream.reply.value(at: "stream/msg_item") == nil)
         stream.finish = true
@@ -310,8 +310,8 @@ final class FakeClock: Sendable {
 
 /// Records response_url posts.
 final class RecordingPoster: ResponseURLPosting {
-    let posts = Locked<[(JSONValue, String)]>([])
-    func post(_ body: JSONValue, to url: String) -> String? {
+    let posts = Locked<[(WeComCallback.JSONValue, String)]>([])
+    func post(_ body: WeComCallback.JSONValue, to url: String) -> String? {
         posts.withLockAndBroadcast { $0.append((body, url)) }
         return nil
     }
@@ -331,7 +331,7 @@ final class RecordingPoster: ResponseURLPosting {
     }
 
     /// Reads the stream until it is finished (refreshes never wait; this test does, for the program).
-    static func finished(_ p: BotPipeline, _ id: String) -> BotStream? {
+    static func finished(_ p: BotPipeline, _ id: String) -> WeComCallback.BotStream? {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             if let s = p.streams.read(id, now: .now), s.finish { return s }
@@ -343,7 +343,7 @@ final class RecordingPoster: ResponseURLPosting {
     @Test func programOutputIsTheStreamAndImagesGoInTheFinalReply() throws {
         let p = Self.pipeline(["/bin/sh", "-c", "cat >/dev/null; printf 'one\\n'; printf 'two'; printf 'A' > \"$WECOM_OUTPUT_DIR/a.png\"; echo \"$WECOM_BOT\" >&2"])
         guard case .reply(let bytes) = p.process(Bot.text("q"), context: Self.context()).disposition else { Issue.record("no reply"); return }
-        let first = JSONValue.object(try BotJSON.parseObject(bytes))
+        let first = WeComCallback.JSONValue.object(try BotJSON.parseObject(bytes))
         let id = try #require(first.value(at: "stream/id")?.stringValue)
         let stream = try #require(Self.finished(p, id))
         #expect(stream.shownContent == "one\ntwo")
@@ -353,14 +353,14 @@ final class RecordingPoster: ResponseURLPosting {
     @Test func failureEndsTheStreamWithOnError() throws {
         let p = Self.pipeline(["/bin/sh", "-c", "printf partial; exit 3"])
         guard case .reply(let bytes) = p.process(Bot.text("q"), context: Self.context()).disposition else { Issue.record("no reply"); return }
-        let id = try #require(JSONValue.object(try BotJSON.parseObject(bytes)).value(at: "stream/id")?.stringValue)
+        let id = try #require(WeComCallback.JSONValue.object(try BotJSON.parseObject(bytes)).value(at: "stream/id")?.stringValue)
         #expect(Self.finished(p, id)?.shownContent == "failed")
     }
 
     @Test func jsonOutputIsValidated() throws {
         let p = Self.pipeline(["/bin/sh", "-c", #"printf '{"msgtype":"stream","stream":{"content":"**done**"}}'"#], json: true)
         guard case .reply(let bytes) = p.process(Bot.text("q"), context: Self.context()).disposition else { Issue.record("no reply"); return }
-        let id = try #require(JSONValue.object(try BotJSON.parseObject(bytes)).value(at: "stream/id")?.stringValue)
+        let id = try #require(WeComCallback.JSONValue.object(try BotJSON.parseObject(bytes)).value(at: "stream/id")?.stringValue)
         #expect(Self.finished(p, id)?.shownContent == "**done**")
         if case .failure = BotExecAction.interpret(Array(#"{"msgtype":"news"}"#.utf8)) {} else { Issue.record("news accepted") }
     }

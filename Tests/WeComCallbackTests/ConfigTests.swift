@@ -265,7 +265,7 @@ import Testing
 /// Actions as plug-ins (pipeline issue): the schema is derived from the registry.
 @Suite struct ActionRegistryTests {
     @Test func routeKeysAndActionNamesComeFromTheRegisteredActions() throws {
-        #expect(ActionRegistry.names == ["echo", "text", "image", "voice", "video", "news", "update_button", "ignore", "exec"])
+        #expect(ActionRegistry.names == ["echo", "text", "image", "voice", "video", "news", "update_button", "ignore", "exec", "llm"])
         for type in ActionRegistry.all {
             for key in type.keys { #expect(ConfigSchema.route.contains(key), "\(type.name).\(key)") }
         }

@@ -60,7 +60,7 @@ import Glibc
         let disk = FullDisk(failOn: 2, partial: 30)
         let journal = try Journal(path: path, io: disk.io)
         try append(journal, "first")
-        #expect(throws: Journal.JournalError(description: "cannot write \(path): No space left on device")) {
+        #expect(throws: Journal.JournalError(description: "cannot write \(path): No space left on device (errno 28)")) {
             try append(journal, "second")
         }
         try append(journal, "third")

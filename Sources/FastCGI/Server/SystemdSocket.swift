@@ -1,4 +1,4 @@
-import CFastCGI
+import CFastCGI  // <sys/socket.h> through fcgiapp.h: SOCK_STREAM in release builds too
 import Platform
 
 /// The listening socket systemd passes to a socket-activated service: the `LISTEN_FDS`/`LISTEN_PID`

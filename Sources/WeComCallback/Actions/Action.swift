@@ -55,6 +55,8 @@ struct ActionContext: Sendable {
     /// The ``ProgramSupervisor`` slot an action that runs beside the request runs in (it records the
     /// program's process group there), if any.
     var slot: ProgramSupervisor.Slot?
+    /// The `llm` action's memory (``ServerRuntime/conversations``), if any.
+    var conversations: (any ConversationStore)? = nil
 }
 
 /// What running an action produced.

@@ -4,6 +4,7 @@ enum ActionRegistry {
     static let all: [any Action.Type] = [
         EchoAction.self, TextAction.self, ImageAction.self, VoiceAction.self, VideoAction.self,
         NewsAction.self, UpdateButtonAction.self, IgnoreAction.self, ExecAction.self,
+        LLMAction.self,
     ]
 
     /// The action registered under `name`, if any.

@@ -64,6 +64,21 @@ struct ConfigLoader {
         }
     }
 
+    /// An integer that must lie in `range`; outside it, an error "must be between LOW and HIGH".
+    /// - Parameters:
+    ///   - zeroIsOff: the message says "0 (off)" for the lower bound.
+    ///   - note: appended to the message (a unit, a reason).
+    mutating func integer(_ table: [String: ConfigValue], _ key: String, at path: String, in range: ClosedRange<Int>,
+                          zeroIsOff: Bool = false, note: String = "") -> Int? {
+        guard let value = integer(table, key, at: path) else { return nil }
+        guard range.contains(value) else {
+            let low = zeroIsOff && range.lowerBound == 0 ? "0 (off)" : String(range.lowerBound)
+            error(Self.join(path, key), "must be between \(low) and \(range.upperBound)\(note)")
+            return nil
+        }
+        return value
+    }
+
     mutating func stringArray(_ table: [String: ConfigValue], _ key: String, at path: String) -> [String]? {
         guard let value = table[key] else { return nil }
         guard case .array(let items) = value else {
@@ -203,48 +218,25 @@ struct ConfigLoader {
             return settings
         }
         checkKeys(table, at: "server", allowed: ConfigSchema.server)
-        if let bytes = integer(table, "max_body_bytes", at: "server") {
-            if (1024...(64 << 20)).contains(bytes) {
-                settings.maxBodyBytes = bytes
-            } else {
-                error("server.max_body_bytes", "must be between 1024 and 67108864")
-            }
+        if let bytes = integer(table, "max_body_bytes", at: "server", in: 1024...(64 << 20)) {
+            settings.maxBodyBytes = bytes
         }
-        if let budget = integer(table, "reply_budget_ms", at: "server") {
-            if (100...ServerSettings.maxReplyBudgetMS).contains(budget) {
-                settings.replyBudgetMS = budget
-            } else {
-                error("server.reply_budget_ms", "must be between 100 and \(ServerSettings.maxReplyBudgetMS) (WeCom waits 5 s)")
-            }
+        if let budget = integer(table, "reply_budget_ms", at: "server", in: 100...ServerSettings.maxReplyBudgetMS,
+                                note: " (WeCom waits 5 s)") {
+            settings.replyBudgetMS = budget
         }
-        if let entries = integer(table, "dedup_entries", at: "server") {
-            if (0...10_000_000).contains(entries) {
-                settings.dedupEntries = entries
-            } else {
-                error("server.dedup_entries", "must be between 0 (off) and 10000000")
-            }
+        if let entries = integer(table, "dedup_entries", at: "server", in: 0...10_000_000, zeroIsOff: true) {
+            settings.dedupEntries = entries
         }
-        if let ttl = integer(table, "dedup_ttl_s", at: "server") {
-            if (1...86_400).contains(ttl) {
-                settings.dedupTTLSeconds = ttl
-            } else {
-                error("server.dedup_ttl_s", "must be between 1 and 86400 seconds")
-            }
+        if let ttl = integer(table, "dedup_ttl_s", at: "server", in: 1...86_400, note: " seconds") {
+            settings.dedupTTLSeconds = ttl
         }
-        if let skew = integer(table, "max_timestamp_skew_s", at: "server") {
-            if (0...86_400).contains(skew) {
-                settings.maxTimestampSkewSeconds = skew
-            } else {
-                error("server.max_timestamp_skew_s", "must be between 0 (off) and 86400 seconds")
-            }
+        if let skew = integer(table, "max_timestamp_skew_s", at: "server", in: 0...86_400, zeroIsOff: true, note: " seconds") {
+            settings.maxTimestampSkewSeconds = skew
         }
-        if let programs = integer(table, "max_programs", at: "server") {
-            if (1...ServerSettings.maxMaxPrograms).contains(programs) {
-                settings.maxPrograms = programs
-                settings.maxProgramsIsExplicit = true
-            } else {
-                error("server.max_programs", "must be between 1 and \(ServerSettings.maxMaxPrograms)")
-            }
+        if let programs = integer(table, "max_programs", at: "server", in: 1...ServerSettings.maxMaxPrograms) {
+            settings.maxPrograms = programs
+            settings.maxProgramsIsExplicit = true
         }
         if let path = string(table, "status_path", at: "server") {
             if path.hasPrefix("/") && !path.contains("?") {
@@ -272,6 +264,12 @@ struct ConfigLoader {
         for app in apps {
             for secret in ConfigSchema.secrets + ConfigSchema.optionalSecrets {
                 if case .string(let name)? = app[secret + "_env"] { names.insert(name) }
+            }
+            // An `llm` route's key.
+            if case .array(let routes)? = app["route"] {
+                for case .table(let route) in routes {
+                    if case .string(let name)? = route["api_key_env"] { names.insert(name) }
+                }
             }
         }
         return names

@@ -120,10 +120,11 @@ extension Configuration {
                              logger: logger)
             }
             senders[app.name] = sender
-            let processor = MessagePipeline(appName: app.name, agentID: app.agentID, router: Router(routes: app.routes),
+            var processor = MessagePipeline(appName: app.name, agentID: app.agentID, router: Router(routes: app.routes),
                                              journal: journal, logger: logger, now: now, deliveries: runtime.deliveries,
                                              replyBudget: TimeInterval(server.replyBudgetMS) / 1000, activeSender: sender,
                                              metrics: runtime.metrics, programs: runtime.programs)
+            processor.conversations = runtime.conversations
             apps.append(CallbackApp(name: app.name, path: app.path, crypt: crypt, corpID: app.credentials.corpID, processor: processor))
         }
         apps += makeBots(logger: logger, now: now, runtime: runtime, journals: &journals, problems: &problems)
@@ -150,6 +151,8 @@ public struct ServerRuntime: Sendable {
     public var streams: any StreamStore = InMemoryStreamStore()
     /// Where AI bot results that come too late for their stream go (`response_url`).
     public var responseURL: any ResponseURLPosting = URLSessionResponseURLSender()
+    /// The `llm` action's per-user memory (in-process by default), kept across reloads.
+    public var conversations: any ConversationStore = InMemoryConversationStore()
 
     /// - Parameters:
     ///   - deliveries: the delivery store (in memory by default).

@@ -1,8 +1,5 @@
 import Foundation
-import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// An append-only JSON Lines file of every message an app accepted.
 ///
@@ -23,7 +20,7 @@ import Glibc
 public final class Journal: Sendable {
     /// The file's path as configured.
     public let path: String
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let io: FileIO
 
     private struct State {
@@ -63,11 +60,11 @@ public final class Journal: Sendable {
         self.path = path
         self.io = io
         let fd = try Self.open(path)
-        state = Mutex(State(fd: fd, failures: 0))
+        state = Locked(State(fd: fd, failures: 0))
     }
 
     deinit {
-        state.withLock { if $0.fd >= 0 { close($0.fd) } }
+        state.withLock { if $0.fd >= 0 { POSIX.close($0.fd) } }
     }
 
     /// How many appends have failed since the journal was created.
@@ -77,7 +74,7 @@ public final class Journal: Sendable {
     /// - Throws: ``JournalError`` when it cannot be reopened; appends keep retrying the open.
     public func reopen() throws(JournalError) {
         let result: Result<Void, JournalError> = state.withLock { state in
-            if state.fd >= 0 { close(state.fd) }
+            if state.fd >= 0 { POSIX.close(state.fd) }
             state.fd = -1
             do throws(JournalError) {
                 state.fd = try Self.open(path)
@@ -123,7 +120,7 @@ public final class Journal: Sendable {
                 return .success(())
             } catch {
                 state.failures += 1
-                if state.fd >= 0 { close(state.fd) }
+                if state.fd >= 0 { POSIX.close(state.fd) }
                 state.fd = -1
                 return .failure(error)
             }
@@ -157,7 +154,7 @@ public final class Journal: Sendable {
 
     private static func open(_ path: String) throws(JournalError) -> Int32 {
         let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw JournalError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw JournalError(description: "cannot open \(path): \(POSIX.errorText(errno))") }
         return fd
     }
 
@@ -172,13 +169,13 @@ public final class Journal: Sendable {
             let n = bytes.withUnsafeBytes { io.write(fd, UnsafeRawBufferPointer(rebasing: $0[offset...])) }
             if n < 0 {
                 if errno == EINTR { continue }
-                failure = "cannot write \(path): \(String(cString: strerror(errno)))"
+                failure = "cannot write \(path): \(POSIX.errorText(errno))"
                 break
             }
             offset += n
         }
         if failure == nil, io.fsync(fd) != 0 {
-            failure = "cannot fsync \(path): \(String(cString: strerror(errno)))"
+            failure = "cannot fsync \(path): \(POSIX.errorText(errno))"
         }
         guard let failure else { return }
         // Take back whatever part of the line reached the file; if that is impossible and the file now

@@ -65,7 +65,8 @@ extension MessagePipeline {
     /// - Returns: the passive reply to give (or `nil`), and a failure reason to log when the action failed
     ///   without an `on_error` reply (a failure with one is logged here).
     func run(_ route: Route, message: InboundMessage, summary: String, slot: ProgramSupervisor.Slot? = nil) -> (PassiveReply?, String?) {
-        let context = ActionContext(appName: appName, routeIndex: route.index, logger: logger, metrics: metrics, slot: slot)
+        let context = ActionContext(appName: appName, routeIndex: route.index, logger: logger, metrics: metrics, slot: slot,
+                                    conversations: conversations)
         let result = route.action.run(for: message, context: context)
         switch result {
         case .noReply:

@@ -31,7 +31,7 @@ public final class CallbackHandler: Sendable {
     /// clock; `nil` turns the check off.
     public let maxTimestampSkew: Duration?
     /// Each app's counters (and `-`'s, for requests no app matched), made once: no lock per request.
-    private let appCounters: [String: ServiceMetrics.AppCounters]
+    let appCounters: [String: ServiceMetrics.AppCounters]
 
     /// `[server] status_path`: Prometheus text for the addresses in `status_allow` only.
     public struct StatusEndpoint: Sendable {
@@ -75,32 +75,15 @@ public final class CallbackHandler: Sendable {
     }
 
     /// Answers one request; never throws, never traps.
+    ///
+    /// The cross-cutting work wraps the stages the way middleware wraps a responder: the status
+    /// endpoint (`Middleware/StatusEndpoint.swift`) answers its own path; every other request is timed,
+    /// counted and logged in one line (`Middleware/RequestLogging.swift`) around ``respond(to:arrival:log:)``.
     public func handle(_ request: CallbackRequest) -> CallbackResponse {
-        let started = ContinuousClock.now
-        if let status, let metrics, CallbackApp.normalise(request.path) == status.path {
-            guard let address = request.remoteAddress, status.allow.contains(address) else {
-                logger.notice("\(LogText.sanitize(request.method, limit: 16)) \(LogText.sanitize(request.path)) 403 status endpoint refused for \(LogText.sanitize(request.remoteAddress ?? "-", limit: 64))")
-                return Self.error(403, "forbidden")
-            }
-            status.refresh?()
-            return CallbackResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
+        if let response = serveStatus(request) { return response }
+        return logAndCount(request) { started, log in
+            respond(to: request, arrival: arrival(request, started: started), log: &log)
         }
-        var log = RequestLog(method: request.method, path: request.path)
-        let response = respond(to: request, arrival: arrival(request, started: started), log: &log)
-        let elapsed = ContinuousClock.now - started
-        let app = log.app ?? "-"
-        if let counters = appCounters[app] {
-            counters.request(status: response.status, duration: elapsed)
-        } else {
-            metrics?.request(app: app, status: response.status, duration: elapsed)
-        }
-        // info for a normal answer; notice for a refused request (4xx); error when an authenticated
-        // message could not be handled (200 with an empty body).
-        let level: Logger.Level = log.failure == nil ? .info : (response.status == 200 ? .error : .notice)
-        // Method, path, MsgType, MsgId and reasons come from the request: escaped and bounded.
-        logger.log(level: level,
-                   "\(LogText.sanitize(log.method, limit: 16)) \(LogText.sanitize(log.path)) \(response.status) app=\(log.app ?? "-") msg=\(LogText.sanitize(log.summary, limit: 64)) msgid=\(log.msgID.map { LogText.sanitize($0, limit: 64) } ?? "-") \(Self.milliseconds(elapsed))ms\(log.failure.map { " error=\"\(LogText.sanitize($0))\"" } ?? "")")
-        return response
     }
 
     /// When the request really arrived: `started` moved back by the time it waited in the web server and
@@ -110,28 +93,6 @@ public final class CallbackHandler: Sendable {
         let waited = now().timeIntervalSince1970 - receivedAt
         guard waited > 0, waited < 10 else { return started }
         return started - .milliseconds(Int64(waited * 1000))
-    }
-
-    /// `duration` in milliseconds with two decimals, rounded half up (`0.43`, `12.00`), for the log line.
-    ///
-    /// Integer arithmetic instead of `String(format:)`, which goes through Foundation's CFString
-    /// formatter on every request (a few percent of the responder's CPU under load).
-    static func milliseconds(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        guard seconds >= 0, attoseconds >= 0, seconds < 1_000_000_000 else { return "-" }
-        // Hundredths of a millisecond = 10 µs = 10^13 attoseconds.
-        let hundredths = seconds * 100_000 + (attoseconds + 5_000_000_000_000) / 10_000_000_000_000
-        let fraction = hundredths % 100
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
-    }
-
-    struct RequestLog {
-        var method: String
-        var path: String
-        var app: String?
-        var summary = "-"
-        var msgID: String?
-        var failure: String?
     }
 
     /// Short fixed bodies for errors: they leak nothing.

@@ -50,6 +50,8 @@ public struct MessagePipeline: MessageProcessor {
     public var metrics: ServiceMetrics? {
         didSet { counters = metrics?.counters(forApp: appName) }
     }
+    /// The `llm` action's memory, shared by every app of the process and kept across reloads.
+    public var conversations: any ConversationStore = InMemoryConversationStore()
     /// This app's counters in ``metrics``, made once (no lock per request).
     var counters: ServiceMetrics.AppCounters?
 

@@ -18,6 +18,9 @@ struct FixturesGenerateCommand: ParsableCommand {
             (only when not GET for an empty body and POST otherwise). DIR/run.sh
             BASE_URL sends them all with curl and prints `N passed, N failed`.
 
+            DIR/bot/ holds the same for an AI bot (JSON callbacks, receiveid "", made
+            with the same Token and EncodingAESKey): DIR/bot/run.sh BOT_URL.
+
             All randomness comes from SplitMix64 seeded with --seed and timestamps are
             fixed, so the same seed and credentials give the same bytes. Credentials
             default to the published sample set A used by `make run`; flags and
@@ -56,6 +59,28 @@ struct FixturesGenerateCommand: ParsableCommand {
             throw ValidationError(error.description)
         }
 
+        let embed = resolved.token == Self.sampleCredentials.token
+            && resolved.encodingAESKey == Self.sampleCredentials.encodingAESKey
+        try writeSet(fixtures, into: directory, readme: FixtureRunScript.readme(fixtures: fixtures, seed: seed),
+                     script: FixtureRunScript.script(corpID: resolved.corpID, embedSecrets: embed ? resolved : nil, seed: seed))
+
+        // The AI bot fixtures (same Token and EncodingAESKey, receiveid "") in DIR/bot.
+        let botFixtures: [CurlFixture]
+        do {
+            botFixtures = try BotCurlFixtureSet.generate(token: resolved.token, encodingAESKey: resolved.encodingAESKey, seed: seed)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let botDirectory = (directory as NSString).appendingPathComponent("bot")
+        try writeSet(botFixtures, into: botDirectory, readme: FixtureRunScript.botReadme(fixtures: botFixtures, seed: seed),
+                     script: FixtureRunScript.botScript(
+                        embedSecrets: embed ? (resolved.token, resolved.encodingAESKey) : nil, seed: seed))
+        print("wrote \(fixtures.count) fixtures and run.sh to \(directory), \(botFixtures.count) AI bot fixtures and run.sh to \(botDirectory)")
+    }
+
+    /// Writes one fixture set with its README.md and run.sh into `directory`, replacing fixture files of
+    /// an earlier generation that this one does not write.
+    func writeSet(_ fixtures: [CurlFixture], into directory: String, readme: String, script: String) throws {
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var files: [String: [UInt8]] = [:]
@@ -66,25 +91,19 @@ struct FixturesGenerateCommand: ParsableCommand {
             if let expect = fixture.expect { files[fixture.name + ".expect"] = Array(expect.utf8) }
             if !fixture.methodIsImplied { files[fixture.name + ".method"] = Array("\(fixture.request.method)\n".utf8) }
         }
-        files["README.md"] = Array(FixtureRunScript.readme(fixtures: fixtures, seed: seed).utf8)
+        files["README.md"] = Array(readme.utf8)
 
-        // Replace: fixture files of an earlier generation that this one does not write are removed.
         for name in (try? fm.contentsOfDirectory(atPath: directory)) ?? []
         where Self.fixtureExtensions.contains((name as NSString).pathExtension) && files[name] == nil {
             try fm.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
         }
         for (name, bytes) in files.sorted(by: { $0.key < $1.key }) {
-            try write(bytes, to: name, mode: 0o644)
+            try write(bytes, to: (directory as NSString).appendingPathComponent(name), mode: 0o644)
         }
-        let embed = resolved.token == Self.sampleCredentials.token
-            && resolved.encodingAESKey == Self.sampleCredentials.encodingAESKey
-        try write(Array(FixtureRunScript.script(corpID: resolved.corpID, embedSecrets: embed ? resolved : nil, seed: seed).utf8),
-                  to: "run.sh", mode: 0o755)
-        print("wrote \(fixtures.count) fixtures and run.sh to \(directory)")
+        try write(Array(script.utf8), to: (directory as NSString).appendingPathComponent("run.sh"), mode: 0o755)
     }
 
-    func write(_ bytes: [UInt8], to name: String, mode: Int) throws {
-        let path = (directory as NSString).appendingPathComponent(name)
+    func write(_ bytes: [UInt8], to path: String, mode: Int) throws {
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: mode]) else {
             throw ValidationError("cannot write \(path)")
         }

@@ -134,7 +134,6 @@ struct ServeCommand: ParsableCommand {
         }
         let maxBodyBytes = self.maxBodyBytes ?? configured.settings.maxBodyBytes
         let handler = ReloadableHandler(server: configured, load: load, logger: logger)
-        let responder = CallbackResponderAdapter(wrapped: handler)
         // The supervisor outlives reloads: this one owns every program of the process.
         let programs = configured.runtime.programs
         logger.info("configuration \(configuration.source): \(configured.apps.map(\.name).joined(separator: ", "))")
@@ -160,7 +159,7 @@ struct ServeCommand: ParsableCommand {
         } else {
             logger.debug("CGI mode: fd 0 is not a FastCGI listening socket")
             defer { Self.stopPrograms(programs, logger: logger) }
-            try CGIGateway.serveOne(responder: responder, maxBodyBytes: maxBodyBytes)
+            try CGIGateway.serveOne(responder: handler, maxBodyBytes: maxBodyBytes)
             return
         }
 
@@ -174,7 +173,7 @@ struct ServeCommand: ParsableCommand {
             Self.stopPrograms(programs, logger: logger)
             handler.shutdownActiveSenders(timeout: .seconds(5))
         }
-        try server.run(responder: responder, onReload: { handler.reload() })
+        try server.run(responder: handler, onReload: { handler.reload() })
     }
 
     /// How long exec programs still running at exit may go on once the requests in flight are answered:

@@ -15,6 +15,8 @@ struct SimulateCommand: ParsableCommand {
               wecom-fcgi simulate verify-url --url http://127.0.0.1:8080/wecom/callback
               wecom-fcgi simulate message --url http://127.0.0.1:8080/wecom/callback \\
                   --type text --content hi --from alice
+              wecom-fcgi simulate bot message --url http://127.0.0.1:8080/wecom/assistant \\
+                  --type text --content hi
             """,
-        subcommands: [SimulateVerifyURLCommand.self, SimulateMessageCommand.self])
+        subcommands: [SimulateVerifyURLCommand.self, SimulateMessageCommand.self, SimulateBotCommand.self])
 }

@@ -1,3 +1,4 @@
+import FastCGI
 import Foundation
 import Logging
 import Platform
@@ -14,7 +15,7 @@ import WeComCallback
 /// pthread mutex sleeps instead, and through nginx with wrk (32 and 40 threads and connections, 2 cores)
 /// it measured the same as the rwlock: about 100 µs of server CPU per request and the same requests/s
 /// within the run-to-run noise.
-final class ReloadableHandler: Responder {
+final class ReloadableHandler: FastCGIResponder {
     /// The running configuration and the handler built from it, swapped together.
     private struct Running {
         var server: ConfiguredServer
@@ -33,6 +34,11 @@ final class ReloadableHandler: Responder {
         self.running = Locked(Running(server: server, handler: server.makeHandler(logger: logger)))
         self.load = load
         self.logger = logger
+    }
+
+    /// The transport's one seam into the core: the running configuration's ``CallbackHandler`` answers.
+    func respond(to request: FastCGIRequest) -> FastCGIResponse {
+        FastCGIResponse(handle(CallbackRequest(request)))
     }
 
     func handle(_ request: CallbackRequest) -> CallbackResponse {

@@ -27,11 +27,12 @@ enum Curl {
     ///   - method: HTTP method; `-X` is written only when curl would not choose it itself.
     ///   - url: the full URL including the query.
     ///   - bodyFile: the file holding the body, or `nil` for none.
+    ///   - contentType: the body's media type (`text/xml` for apps, `application/json` for AI bots).
     /// - Returns: one line, e.g. `curl -sS -H 'Content-Type: text/xml' --data-binary @/tmp/b.xml 'http://…'`.
-    static func command(method: String, url: String, bodyFile: String?) -> String {
+    static func command(method: String, url: String, bodyFile: String?, contentType: String = "text/xml") -> String {
         var words = ["curl", "-sS"]
         if method != (bodyFile == nil ? "GET" : "POST") { words += ["-X", method] }
-        if let bodyFile { words += ["-H", "Content-Type: text/xml", "--data-binary", "@" + bodyFile] }
+        if let bodyFile { words += ["-H", "Content-Type: " + contentType, "--data-binary", "@" + bodyFile] }
         words.append(url)
         return words.map(Shell.quote).joined(separator: " ")
     }
@@ -40,11 +41,12 @@ enum Curl {
     /// - Parameters:
     ///   - method: HTTP method.
     ///   - url: the full URL including the query.
-    ///   - body: the body, sent as `text/xml`; `nil` sends none.
+    ///   - body: the body, sent as `contentType`; `nil` sends none.
     ///   - timeout: seconds for the whole exchange (`--max-time`).
+    ///   - contentType: the body's media type (default `text/xml`).
     /// - Returns: status, headers and body.
     /// - Throws: ``CurlFailure`` when curl cannot be run or reports an error.
-    static func send(method: String, url: String, body: [UInt8]?, timeout: Double) throws -> HTTPResult {
+    static func send(method: String, url: String, body: [UInt8]?, timeout: Double, contentType: String = "text/xml") throws -> HTTPResult {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("wecom-fcgi-curl-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -59,7 +61,7 @@ enum Curl {
             guard FileManager.default.createFile(atPath: bodyIn, contents: Data(body)) else {
                 throw CurlFailure(description: "cannot write a temporary file in \(directory.path)")
             }
-            arguments += ["-H", "Content-Type: text/xml", "--data-binary", "@" + bodyIn]
+            arguments += ["-H", "Content-Type: " + contentType, "--data-binary", "@" + bodyIn]
         }
         arguments.append(url)
 

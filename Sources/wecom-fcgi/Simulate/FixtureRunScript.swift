@@ -148,6 +148,8 @@ enum FixtureRunScript {
             Timestamps are fixed (from \(CurlFixtureSet.baseTimestamp)): a server that rejects stale timestamps
             will refuse them.
 
+            The fixtures of an AI bot (JSON callbacks, receiveid "") are in `bot/`, with their own `run.sh`.
+
             | fixture | checks |
             |---|---|
 
