@@ -209,3 +209,18 @@ def test_the_readme_example_config_is_valid(tmp_path):
     config.write_text(text, encoding="utf-8")
     out = run_cli(["check-config", "--config", str(config)], env={"ASSISTANT_TOKEN": bc.TOKEN}).stdout.decode()
     assert "1 bot: assistant (/wecom/assistant, 4 routes)" in out
+
+
+def test_the_simulator_drives_a_stream_of_the_real_server_to_finish(stack):
+    """`wecom-fcgi simulate bot` (the bot-sim tools) against this server through nginx."""
+    env = {"WECOM_BOT_TOKEN": bc.TOKEN, "WECOM_BOT_AES_KEY": bc.AES_KEY}
+    url = f"{stack.base_url}/bot"
+    verify = run_cli(["simulate", "bot", "verify-url", "--url", url], env=env, check=False)
+    assert verify.returncode == 0, verify.stdout.decode() + verify.stderr.decode()
+    result = run_cli(["simulate", "bot", "message", "--url", url, "--interval-ms", "100", "--type", "text",
+                      "--content", "tell me", "--from", "lisi"], env=env, check=False)
+    out = result.stdout.decode()
+    assert result.returncode == 0, out + result.stderr.decode()
+    expected = "Thinking about it, lisi…\n" + "".join(f"step {i} of 5 done\n" for i in range(1, 6)) + "**Done.**\n"
+    assert out.split("\ncontent:\n", 1)[1].rstrip("\n") == expected.rstrip("\n"), out
+    assert "finish=true" in out and "finish=false" in out
