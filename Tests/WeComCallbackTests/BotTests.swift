@@ -233,6 +233,21 @@ final class FakeClock: Sendable {
     }
 }
 
+@Suite struct BotRetryTests {
+    @Test func aRetryAfterTheDeliveryStoreForgotTheMsgidStillGetsTheSameStream() throws {
+        // Deduplication off in the delivery store (capacity 0): only the stream store remembers the answer.
+        let p = BotPipeline(botName: "b", router: BotRouter(routes: [BotRoute(index: 0, action: BotEchoAction())]), logger: Logger(label: "t"),
+                            deliveries: InMemoryDeliveryStore(capacity: 0))
+        let context = ProcessingContext(appName: "b", corpID: "", arrival: .now, timestamp: "1700000000")
+        func streamID() throws -> String? {
+            guard case .reply(let bytes) = p.process(Bot.text("hi"), context: context).disposition else { return nil }
+            return WeComCallback.JSONValue.object(try BotJSON.parseObject(bytes)).value(at: "stream/id")?.stringValue
+        }
+        let first = try #require(try streamID())
+        #expect(try streamID() == first)
+    }
+}
+
 @Suite struct BotCallbackTests {
     static let routes = """
         [[bot.route]]

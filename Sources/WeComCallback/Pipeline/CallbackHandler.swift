@@ -14,6 +14,8 @@ import Logging
 /// | bad signature, decrypt failure, receiveid mismatch, foreign AgentID, timestamp outside `max_timestamp_skew_s` | 403 |
 /// | URL verification | 200, `text/plain`, the decrypted echostr exactly |
 /// | authenticated message | 200, `text/xml` reply envelope, or an empty body |
+/// | AI bot (``CallbackKind/bot``): body not JSON with `encrypt`, or decrypted message not a JSON object | 400 |
+/// | AI bot message | 200, `application/json` reply envelope, or an empty body |
 ///
 /// Any non-200 makes WeCom retry (spec §6.3), so a genuine, authenticated message that cannot be
 /// handled still gets 200 with an empty body and an error log line. Nothing a client sends yields 500.

@@ -11,7 +11,8 @@ import Logging
 /// 2. authorize: a message for another `aibotid` than `aibot_id` → 403;
 /// 3. a stream refresh (`msgtype = "stream"`) is answered from the ``StreamStore`` at once
 ///    (`BotPipeline+Refresh.swift`) and stops here;
-/// 4. claim: the ``DeliveryStore`` decides first arrival or retry (dedup on `msgid`); a retry answers
+/// 4. claim: an answer the ``StreamStore`` still remembers for the `msgid` is repeated; else the
+///    ``DeliveryStore`` decides first arrival or retry (dedup on `msgid`); a retry answers
 ///    what the first arrival answered (the same stream id, its content so far) and never runs anything;
 /// 5. record: the journal (retries marked; feedback and unknown msgtypes too);
 /// 6. act (`BotPipeline+Act.swift`): feedback → empty; unknown msgtype → empty; else the route's
@@ -106,16 +107,24 @@ public struct BotPipeline: MessageProcessor {
         let route = message.isKnownForRouting ? router.route(for: message) : nil
         let key = DeliveryKey(app: botName, msgID: message.msgID, plaintext: plaintext)
         let arrival = clock()
+        // The stream store keeps a message's answer for the six minutes its stream lives, longer than the
+        // delivery store may remember the msgid (`dedup_ttl_s`): a late retry still gets the same answer.
+        if let answer = streams.answer(forMessage: key, now: arrival) {
+            counters?.dedupHit()
+            record(message, route: route?.index, retry: true)
+            return ProcessingOutcome(render(answer), summary: summary + " (retry)", msgID: message.msgID)
+        }
         switch deliveries.claim(key, route: route?.index, now: arrival) {
-        case .first(let key):
+        case .first(let claimed):
             record(message, route: route?.index, retry: false)
+            // Answers are kept under the message's own key (with deduplication off, `claimed` is unique).
             let answer = act(route, message: message, key: key, arrival: arrival)
-            _ = deliveries.finish(key, reply: nil, failure: nil)
+            _ = deliveries.finish(claimed, reply: nil, failure: nil)
             return ProcessingOutcome(render(answer), summary: summary, msgID: message.msgID)
-        case .retry(let key, let firstRoute):
+        case .retry(let claimed, let firstRoute):
             counters?.dedupHit()
             record(message, route: firstRoute, retry: true)
-            _ = deliveries.answer(for: key, waitingUntil: clock() + retryWait)
+            _ = deliveries.answer(for: claimed, waitingUntil: clock() + retryWait)
             let answer = streams.answer(forMessage: key, now: clock()) ?? .none
             return ProcessingOutcome(render(answer), summary: summary + " (retry)", msgID: message.msgID)
         }
