@@ -100,6 +100,7 @@ def test_a_stream_grows_as_the_program_writes_and_finishes(stack):
     stream_id = first["stream"]["id"]
     assert len(stream_id) == 32 and int(stream_id, 16) >= 0
     assert first["stream"]["finish"] is False
+    assert first["stream"]["feedback"] == {"id": stream_id}  # so feedback on the answer names the stream
     seen = [first["stream"]] + refresh_until_finished(stack, stream_id)
     expected = "Thinking about it, zhangsan…\n" + "".join(f"step {i} of 5 done\n" for i in range(1, 6)) + "**Done.**\n"
     contents = [s["content"] for s in seen]
@@ -118,7 +119,8 @@ def test_a_retried_msgid_runs_the_program_once_and_gets_the_same_stream(stack, t
     assert again["stream"]["id"] == first["stream"]["id"]
     final = refresh_until_finished(stack, first["stream"]["id"])[-1]
     assert final["content"] == "counted\ndone"
-    assert reply(stack, msg)["stream"] == {"id": first["stream"]["id"], "finish": True, "content": "counted\ndone"}
+    assert reply(stack, msg)["stream"] == {"id": first["stream"]["id"], "finish": True, "content": "counted\ndone",
+                                           "feedback": {"id": first["stream"]["id"]}}
     assert (tmp_path / "runs").read_text() == "run\n"
 
 

@@ -281,6 +281,7 @@ final class FakeClock: Sendable {
         #expect(first.value(at: "stream/finish") == .bool(true))
         let id = try #require(first.value(at: "stream/id")?.stringValue)
         #expect(id.count == 32 && id.allSatisfy(\.isHexDigit))
+        #expect(first.value(at: "stream/feedback/id") == .string(id))
         let retry = try #require(try Bot.reply(handler.handle(Bot.post(Bot.text("你好")))))
         #expect(retry.value(at: "stream/id") == .string(id))
         let other = try #require(try Bot.reply(handler.handle(Bot.post(Bot.text("你好", msgid: "m2")))))

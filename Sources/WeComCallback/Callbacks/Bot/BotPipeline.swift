@@ -130,14 +130,15 @@ public struct BotPipeline: MessageProcessor {
         }
     }
 
-    /// The reply plaintext for an answer: a stream's current state, a reply object, or nothing.
+    /// The reply plaintext for an answer: a stream's current state (as a first reply, with its feedback
+    /// id), a reply object, or nothing.
     func render(_ answer: BotAnswer) -> ProcessingOutcome.Disposition {
         switch answer {
         case .none: return .noReply
         case .reply(let object): return .reply(object.encoded())
         case .stream(let id):
             let stream = streams.read(id, now: clock()) ?? BotStream.finished(id: id, content: "")
-            return .reply(stream.reply.encoded())
+            return .reply(stream.firstReply.encoded())
         }
     }
 

@@ -109,6 +109,16 @@ public struct BotStream: Sendable, Equatable {
         return .object(["msgtype": .string("stream"), "stream": .object(stream)])
     }
 
+    /// The first reply to the message (and to its retries): ``reply`` with `stream.feedback.id` = the
+    /// stream id, so that the user's feedback on the answer comes back as a `feedback_event` naming it
+    /// (spec `wecom-aibot.md` §4; refreshes do not repeat it).
+    public var firstReply: JSONValue {
+        guard case .object(var members) = reply, case .object(var stream)? = members["stream"] else { return reply }
+        stream["feedback"] = .object(["id": .string(id)])
+        members["stream"] = .object(stream)
+        return .object(members)
+    }
+
     /// A finished stream with this content (a text or echo answer, or an unknown id's empty answer).
     public static func finished(id: String, content: String) -> BotStream {
         var stream = BotStream(id: id)
