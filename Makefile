@@ -70,4 +70,4 @@ sanitize:
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 clean:
-	rm -rf $(BUILD_DIR) .build-static .build-asan .build-tsan .venv .run bench/.run dist
+	rm -rf $(BUILD_DIR) .build-static .build-asan .build-tsan .venv .run .run-* bench/.run bench/.run-soak dist

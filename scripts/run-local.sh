@@ -52,7 +52,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 # Own process groups (set -m): Ctrl-C reaches only this script, whose trap sends each child one SIGTERM
 # (a second signal would make wecom-fcgi skip the drain).
 set -m
-# --max-timestamp-skew-s 0: the curl commands printed below replay published vectors with 2014
+# --max-timestamp-skew-s 0: the curl commands printed below replay published vectors with 2016
 # timestamps, which the replay window (default 300 s) would refuse.
 # WECOM_FCGI_CONFIG=none: the sample credentials' echo app, even where /etc/wecom-fcgi/config.toml exists.
 WECOM_FCGI_CONFIG=none "$BIN" serve --listen "unix:$SOCKET" --socket-mode 0660 --threads 2 --max-timestamp-skew-s 0 9>&- &

@@ -204,3 +204,19 @@ def test_invalid_config_refuses_to_start(tmp_path):
     assert proc.returncode == 1
     assert b"encoding_aes_key" in proc.stderr
     assert b"short" not in proc.stderr  # the secret's value is never printed
+
+
+def test_check_config_none_checks_the_environment_app_as_serve_runs_it():
+    """`--config none` (or WECOM_FCGI_CONFIG=none) is what `serve` runs on a host with a config file:
+    check-config checks that environment-only app too, instead of looking for a file called `none`."""
+    from conftest import SAMPLE_ENV
+    from helpers import run_cli
+
+    for args, env in ((["check-config", "--config", "none"], {**SAMPLE_ENV, "WECOM_FCGI_CONFIG": ""}),
+                      (["check-config"], {**SAMPLE_ENV, "WECOM_FCGI_CONFIG": "none"})):
+        out = run_cli(args, env=env).stdout.decode()
+        assert out.startswith("environment: OK, 1 app: default"), out
+    missing = run_cli(["check-config", "--config", "none"], env={"WECOM_APP_CORP_ID": "", "WECOM_FCGI_CONFIG": ""},
+                      check=False)
+    assert missing.returncode == 1
+    assert b"WECOM_APP_CORP_ID" in missing.stdout and b"cannot read none" not in missing.stdout

@@ -69,7 +69,7 @@ def test_url_verification_follows_the_same_window(stack_factory, tmp_path):
     published = {v["id"]: v for v in VECTORS["published"]}
     get = published["official-py-A-get"]
     query = urllib.parse.urlencode(get["request"]["query"], quote_via=urllib.parse.quote, safe="")
-    assert stack.get(f"/wecom/callback?{query}").status == 403  # a 2014 timestamp
+    assert stack.get(f"/wecom/callback?{query}").status == 403  # a 2016 timestamp
     c = credential_set("A")
     crypto = WeChatCrypto(c["token"], c["encoding_aes_key"], c["receive_id"])
     timestamp, nonce = str(int(time.time())), "4242"

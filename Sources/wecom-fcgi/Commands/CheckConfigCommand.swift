@@ -32,10 +32,10 @@ struct CheckConfigCommand: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let explicit = config ?? environment[Configuration.pathVariable].flatMap { $0.isEmpty ? nil : $0 }
-        // No file asked for and none at the default path: check what `serve` would run then, the
+        // `--config none`, or no file asked for and none at the default path: check what `serve` would run then, the
         // one-app configuration from WECOM_APP_CORP_ID, WECOM_APP_TOKEN and WECOM_APP_AES_KEY.
         let path = explicit ?? Configuration.defaultPath
-        let source = explicit == nil && !FileManager.default.fileExists(atPath: path) ? "environment" : path
+        let source = explicit == Configuration.environmentOnly || (explicit == nil && !FileManager.default.fileExists(atPath: path)) ? "environment" : path
         do {
             let loaded = source == "environment"
                 ? try Configuration.fromEnvironment(environment)
