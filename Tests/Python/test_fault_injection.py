@@ -119,3 +119,29 @@ def test_params_split_across_records_and_packets_still_reach_the_responder(respo
         while chunk := s.recv(65536):
             out += chunk
     assert b"Status: 200" in out and OK[1] in out
+
+
+def test_a_replay_with_timestamp_and_nonce_exchanged_is_refused_once_the_cache_forgot_it(stack_factory, tmp_path):
+    # msg_signature is SHA-1 over the sorted token, timestamp, nonce and Encrypt: exchanging timestamp and
+    # nonce keeps it valid. Once the clock reaches the captured nonce (read as Unix seconds), the exchanged
+    # request passed the replay window, the retry cache had forgotten the delivery, and the action ran a
+    # second time. Here the window is 2 s and the cache 4 s, and the nonce is 6 s ahead.
+    runs = tmp_path / "runs"
+    config = tmp_path / "config.toml"
+    config.write_text("[server]\nmax_timestamp_skew_s = 2\ndedup_ttl_s = 1\n" + app_toml("bot")
+                      + '[[app.route]]\naction = "exec"\n'
+                      + f'command = ["/bin/sh", "-c", "cat >/dev/null; echo run >> \'{runs}\'; printf done"]\n')
+    stack = stack_factory(mode="listen", args=["--config", str(config), "--threads", "4"], replay_window_off=False)
+    now = int(time.time())
+    plaintext = text_message("pay 100", "8200000000000000030").replace("<CreateTime>1700000000", f"<CreateTime>{now}")
+    target, body = delivery(plaintext, timestamp=str(now), nonce=str(now + 6))
+    assert reply_content(stack.post(target, body)) == "done"
+    time.sleep(max(0.0, now + 6.2 - time.time()))
+    path, query = target.split("?", 1)
+    signature = query.split("msg_signature=")[1].split("&")[0]
+    exchanged = f"{path}?msg_signature={signature}&timestamp={now + 6}&nonce={now}"
+    r = stack.post(exchanged, body)
+    assert (r.status, runs.read_text().splitlines()) == (403, ["run"])
+    assert "s from the timestamp: a replay with timestamp and nonce exchanged" in stack.responder.log()
+    # The same message with its own timestamp and nonce is refused by the window as before.
+    assert stack.post(target, body).status == 403
