@@ -54,6 +54,51 @@ import Testing
         #expect(table.claim(keys[3], route: nil, now: t0 + .seconds(9)) == .retry(keys[3], route: nil))
     }
 
+    @Test func capacityPressureForgetsFinishedDeliveriesBeforeOneWhoseActionStillRuns() {
+        let t0 = ContinuousClock.now
+        var table = DeliveryTable(capacity: 2, ttl: .seconds(600))
+        let slow = DeliveryKey(rawValue: "app\u{0}slow")
+        #expect(table.claim(slow, route: 0, now: t0) == .first(slow))
+        // More distinct messages than the capacity while the slow program runs; each finishes at once.
+        let quick = (1...5).map { DeliveryKey(rawValue: "app\u{0}q\($0)") }
+        for key in quick {
+            #expect(table.claim(key, route: 1, now: t0) == .first(key))
+            _ = table.update(key) { $0.actionFinished(reply: reply, failure: nil) }
+        }
+        #expect(table.count == 2)
+        // A retry of the slow message is still a retry: its action never runs a second time.
+        #expect(table.claim(slow, route: 0, now: t0 + .seconds(5)) == .retry(slow, route: 0))
+        #expect(table.machine(slow)?.answer == nil)
+        #expect(table.claim(quick[4], route: 1, now: t0) == .retry(quick[4], route: 1))
+        #expect(table.machine(quick[0]) == nil)
+        // Past the budget it is still running: a retry then answers empty, and still never re-runs.
+        _ = table.update(slow) { $0.budgetEnded() }
+        #expect(table.claim(DeliveryKey(rawValue: "app\u{0}q6"), route: 1, now: t0) == .first(DeliveryKey(rawValue: "app\u{0}q6")))
+        #expect(table.claim(slow, route: 0, now: t0 + .seconds(10)) == .retry(slow, route: 0))
+        // Once finished, it is forgotten in its turn (the oldest), and expires with its TTL.
+        _ = table.update(slow) { $0.actionFinished(reply: reply, failure: nil) }
+        #expect(table.claim(DeliveryKey(rawValue: "app\u{0}q7"), route: 1, now: t0) == .first(DeliveryKey(rawValue: "app\u{0}q7")))
+        #expect(table.machine(slow) == nil)
+    }
+
+    @Test func aKeyForgottenOutOfOrderAndClaimedAgainExpiresByItsNewArrival() {
+        let t0 = ContinuousClock.now
+        var table = DeliveryTable(capacity: 2, ttl: .seconds(10))
+        let (a, b, c) = (DeliveryKey(rawValue: "a"), DeliveryKey(rawValue: "b"), DeliveryKey(rawValue: "c"))
+        _ = table.claim(a, route: nil, now: t0)                   // a runs
+        _ = table.claim(b, route: nil, now: t0)
+        _ = table.update(b) { $0.actionFinished(reply: nil, failure: nil) }
+        _ = table.claim(c, route: nil, now: t0)                   // b is forgotten, not a
+        #expect(table.machine(b) == nil && table.machine(a) != nil)
+        _ = table.update(a) { $0.actionFinished(reply: nil, failure: nil) }
+        _ = table.update(c) { $0.actionFinished(reply: nil, failure: nil) }
+        #expect(table.claim(b, route: nil, now: t0 + .seconds(8)) == .first(b))  // a is forgotten now
+        #expect(table.machine(a) == nil)
+        // At t0 + 10 c (t0) expires; b (t0 + 8), claimed again, is still remembered.
+        #expect(table.claim(b, route: nil, now: t0 + .seconds(10)) == .retry(b, route: nil))
+        #expect(table.machine(c) == nil)
+    }
+
     @Test func zeroCapacityGivesEveryArrivalADeliveryOfItsOwn() {
         let t0 = ContinuousClock.now
         var table = DeliveryTable(capacity: 0, ttl: .seconds(10))

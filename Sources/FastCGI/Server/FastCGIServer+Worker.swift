@@ -33,8 +33,15 @@ extension FastCGIServer {
             return
         }
         defer { if request.pointee.ipcFd >= 0 { FCGX_Free(request, 1) } }
+        var peekBuffer = [UInt8](repeating: 0, count: ParamsGuard.windowBytes)
 
         while let connection = nextConnection(worker: index) {
+            // libfcgi aborts the process on a parameter length it cannot allocate: checked first.
+            if let reason = ParamsGuard.check(connection.fd, timeoutMS: configuration.ioTimeoutMS, buffer: &peekBuffer) {
+                logger.warning("closed a FastCGI connection unread: \(reason)")
+                POSIX.close(connection.fd)
+                continue
+            }
             request.pointee.ipcFd = connection.fd
             // FCGX_Accept_r first finishes the previous request and closes `ipcFd` unless it is marked
             // kept; libfcgi sets the flag again from this request's FCGI_BEGIN_REQUEST.

@@ -64,6 +64,14 @@ public struct DeliveryStateMachine: Sendable, Equatable {
         }
     }
 
+    /// Whether the first arrival's action has not finished yet (running, or running past the budget).
+    public var isActionRunning: Bool {
+        switch state {
+        case .running, .missedBudget: return true
+        case .answered, .deliveredLate: return false
+        }
+    }
+
     /// The action finished with `reply` (or none) and, when it failed without an `on_error` reply,
     /// `failure`.
     /// - Returns: whether waiting arrivals answer with it, or it goes out actively.

@@ -1,6 +1,11 @@
 /// The in-process table of deliveries, as a value: one ``DeliveryStateMachine`` per key, bounded in
 /// count and forgotten `ttl` after the first arrival. Every time comes in as an argument (a monotonic
 /// instant), so tests drive it with a fake clock.
+///
+/// Over capacity the oldest delivery whose action has finished is forgotten first: forgetting one whose
+/// action still runs would let its next retry run the action a second time (and its waiting arrivals
+/// answer empty at once). Only when every remembered delivery is still running is the oldest of them
+/// forgotten, so memory stays bounded.
 public struct DeliveryTable: Sendable {
     /// Maximum number of remembered deliveries; 0 turns deduplication off (every arrival is first).
     public let capacity: Int
@@ -11,13 +16,16 @@ public struct DeliveryTable: Sendable {
         var machine: DeliveryStateMachine
         var route: Int?
         var firstSeen: ContinuousClock.Instant
+        /// The claim's serial: tells this entry from an earlier one under the same key in ``order``.
+        var serial: Int
     }
 
     private var entries: [DeliveryKey: Entry] = [:]
-    /// Keys in order of first arrival, oldest first, from `orderStart` on.
-    private var order: [DeliveryKey] = []
+    /// Keys in order of first arrival, oldest first, from `orderStart` on, each with its entry's serial
+    /// (a position whose serial no longer matches was forgotten out of order).
+    private var order: [(key: DeliveryKey, serial: Int)] = []
     private var orderStart = 0
-    /// With deduplication off, each arrival gets a key of its own (the message key and a serial).
+    /// Counts claims: the serial of each entry; with deduplication off, also each arrival's own key.
     private var serial = 0
 
     /// - Parameters:
@@ -37,25 +45,46 @@ public struct DeliveryTable: Sendable {
     public mutating func claim(_ key: DeliveryKey, route: Int?, now: ContinuousClock.Instant) -> DeliveryClaim {
         expire(now: now)
         var key = key
-        if capacity == 0 {
-            serial += 1
-            key = DeliveryKey(rawValue: key.rawValue + "\u{0}#\(serial)")
-        } else if let existing = entries[key] {
+        if capacity > 0, let existing = entries[key] {
             return .retry(key, route: existing.route)
         }
-        entries[key] = Entry(machine: DeliveryStateMachine(), route: route, firstSeen: now)
-        order.append(key)
+        serial += 1
+        if capacity == 0 {
+            key = DeliveryKey(rawValue: key.rawValue + "\u{0}#\(serial)")
+        }
+        entries[key] = Entry(machine: DeliveryStateMachine(), route: route, firstSeen: now, serial: serial)
+        order.append((key, serial))
         // Without deduplication each arrival is remembered only while it may still be answered: a bounded few.
         let limit = capacity == 0 ? 4096 : capacity
-        while entries.count > limit, orderStart < order.count {
-            entries[order[orderStart]] = nil
-            orderStart += 1
-        }
+        while entries.count > limit, forgetOldest() {}
         if orderStart > 1024 && orderStart * 2 > order.count {
             order.removeFirst(orderStart)
             orderStart = 0
         }
         return .first(key)
+    }
+
+    /// Whether `position` in ``order`` still names the entry it was appended for.
+    private func isCurrent(_ position: Int) -> Bool {
+        let (key, serial) = order[position]
+        return entries[key]?.serial == serial
+    }
+
+    /// Forgets the oldest delivery whose action has finished, else (all still running) the oldest one.
+    /// - Returns: `false` when nothing is left to forget.
+    private mutating func forgetOldest() -> Bool {
+        while orderStart < order.count, !isCurrent(orderStart) { orderStart += 1 }
+        guard orderStart < order.count else { return false }
+        var victim = orderStart
+        for position in orderStart..<order.count where isCurrent(position) {
+            if let machine = entries[order[position].key]?.machine, !machine.isActionRunning {
+                victim = position
+                break
+            }
+        }
+        entries[order[victim].key] = nil
+        if victim == orderStart { orderStart += 1 }
+        return true
     }
 
     /// The machine of a delivery, if it is remembered.
@@ -73,8 +102,8 @@ public struct DeliveryTable: Sendable {
     /// Forgets the deliveries first seen `ttl` or longer before `now`.
     public mutating func expire(now: ContinuousClock.Instant) {
         while orderStart < order.count {
-            let key = order[orderStart]
-            guard let entry = entries[key] else { orderStart += 1; continue }
+            let key = order[orderStart].key
+            guard let entry = entries[key], entry.serial == order[orderStart].serial else { orderStart += 1; continue }
             guard now - entry.firstSeen >= ttl else { break }
             entries[key] = nil
             orderStart += 1

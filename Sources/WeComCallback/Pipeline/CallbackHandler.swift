@@ -151,7 +151,8 @@ public final class CallbackHandler: Sendable {
         case .refused(let status): return Self.error(status, status == 400 ? "bad request" : "forbidden")
         }
         guard checkTimestamp(query.timestamp, log: &log) else { return Self.error(403, "forbidden") }
-        let context = ProcessingContext(appName: app.name, corpID: app.corpID, arrival: arrival, timestamp: query.timestamp)
+        let context = ProcessingContext(appName: app.name, corpID: app.corpID, arrival: arrival, timestamp: query.timestamp,
+                                        nonce: query.nonce, replayWindow: maxTimestampSkew)
         let outcome = app.processor.process(plaintext, context: context)
         log.summary = outcome.summary
         log.msgID = outcome.msgID

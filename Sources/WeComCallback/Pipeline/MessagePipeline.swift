@@ -6,7 +6,9 @@ import Logging
 /// The stages, in order (one file each in this folder):
 /// 1. ``parse(_:)`` (`Parse.swift`): plaintext XML → ``InboundMessage``; an unparseable one is journaled
 ///    and answered 200 empty with an error line;
-/// 2. ``authorize(_:)`` (`Authorize.swift`): a message for another `AgentID` → 403;
+/// 2. ``authorize(_:)`` (`Authorize.swift`): a message for another `AgentID` → 403; and
+///    ``checkSwappedTimestamp(_:context:)`` (`CheckSwappedTimestamp.swift`): a replay with `timestamp` and
+///    `nonce` exchanged → 403;
 /// 3. ``claim(_:plaintext:route:context:)`` (`Claim.swift`): pick the route and claim the delivery in the
 ///    ``DeliveryStore`` — a retry never runs the action again (spec §6.3–§6.4);
 /// 4. ``record(_:route:retry:)`` (`Record.swift`): append to the journal, retries marked;
@@ -98,7 +100,7 @@ public struct MessagePipeline: MessageProcessor {
         case .refused(let outcome): return outcome
         }
         let summary = message.event.map { "event/\($0)" } ?? message.msgType
-        if let refusal = authorize(message) {
+        if let refusal = authorize(message) ?? checkSwappedTimestamp(message, context: context) {
             return ProcessingOutcome(refusal, summary: summary, msgID: message.msgID)
         }
         let route = router.route(for: message)

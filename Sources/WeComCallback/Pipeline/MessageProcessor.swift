@@ -20,12 +20,19 @@ public struct ProcessingContext: Sendable {
     public var arrival: ContinuousClock.Instant
     /// The request's `timestamp` query value (Unix seconds as text).
     public var timestamp: String
+    /// The request's `nonce` query value, as sent.
+    public var nonce: String
+    /// The replay window (`[server] max_timestamp_skew_s`) when it is on, else `nil`.
+    public var replayWindow: Duration?
 
-    public init(appName: String, corpID: String, arrival: ContinuousClock.Instant, timestamp: String) {
+    public init(appName: String, corpID: String, arrival: ContinuousClock.Instant, timestamp: String,
+                nonce: String = "", replayWindow: Duration? = nil) {
         self.appName = appName
         self.corpID = corpID
         self.arrival = arrival
         self.timestamp = timestamp
+        self.nonce = nonce
+        self.replayWindow = replayWindow
     }
 }
 

@@ -14,7 +14,10 @@ import Platform
 /// `SIGPIPE` in the server). One `poll(2)` loop on the calling thread feeds stdin and drains stdout and stderr
 /// at the same time, so a program that writes megabytes before reading cannot deadlock. No lock is
 /// held while waiting. On timeout, on too much output, or on a non-zero exit, `kill(-pgid, SIGKILL)`
-/// ends the program and every descendant that stayed in its group.
+/// ends the program and every descendant that stayed in its group; after a successful exit the same
+/// kill ends what the program left behind in its group (a background child that let go of stdout and
+/// stderr would otherwise outlive the run, and the server: the supervisor no longer knows the group).
+/// A descendant that leaves the group (`setsid`, `setpgid`) is beyond reach.
 ///
 /// Run with a ``ProgramSupervisor/Slot``, the program's process group is recorded there from its spawn until
 /// it is reaped, so that the supervisor can kill it at shutdown.
@@ -222,10 +225,8 @@ struct ExecRunner: Sendable {
         }
         if reaped, failure == nil {
             let termination = Self.termination(status)
-            if termination != .exited(0) {
-                failure = .abnormalExit(termination)
-                _ = kill(-pid, SIGKILL)  // descendants still in the group
-            }
+            if termination != .exited(0) { failure = .abnormalExit(termination) }
+            _ = kill(-pid, SIGKILL)  // descendants still in the group: none outlives its program
         }
         if !reaped {
             _ = kill(-pid, SIGKILL)
