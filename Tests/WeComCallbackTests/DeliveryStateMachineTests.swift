@@ -40,8 +40,25 @@ import Testing
         var table = DeliveryTable(capacity: 10, ttl: .seconds(600))
         let key = DeliveryKey(rawValue: "app\u{0}1")
         #expect(table.claim(key, route: 2, now: t0) == .first(key))
+        _ = table.update(key) { $0.actionFinished(reply: reply, failure: nil) }
         #expect(table.claim(key, route: 5, now: t0 + .seconds(599)) == .retry(key, route: 2))
         #expect(table.claim(key, route: 5, now: t0 + .seconds(600)) == .first(key))
+    }
+
+    @Test func aDeliveryWhoseProgramStillRunsOutlivesItsTTLUntilItFinishes() {
+        let t0 = ContinuousClock.now
+        var table = DeliveryTable(capacity: 10, ttl: .seconds(60))
+        let slow = DeliveryKey(rawValue: "slow"), other = DeliveryKey(rawValue: "other")
+        _ = table.claim(slow, route: 0, now: t0)
+        _ = table.claim(other, route: 0, now: t0 + .seconds(1))
+        _ = table.update(other) { $0.actionFinished(reply: nil, failure: nil) }
+        // Past the TTL the finished one is forgotten, the running one is still there for its retries.
+        #expect(table.claim(slow, route: 0, now: t0 + .seconds(90)) == .retry(slow, route: 0))
+        #expect(table.claim(other, route: 0, now: t0 + .seconds(90)) == .first(other))
+        // Once its program finishes, the next expiry forgets it.
+        _ = table.update(slow) { $0.actionFinished(reply: reply, failure: nil) }
+        table.expire(now: t0 + .seconds(91))
+        #expect(table.machine(slow) == nil)
     }
 
     @Test func tableForgetsTheOldestBeyondItsCapacity() {
@@ -133,7 +150,7 @@ import Testing
 
     @Test func theCacheRemembersEveryDeliveryAsLongAsTheReplayWindowAllows() {
         var settings = ServerSettings()
-        #expect(settings.deliveryTTL == .seconds(600))  // dedup_ttl_s 300, skew 300: 2 × 300
+        #expect(settings.deliveryTTL == .seconds(605))  // dedup_ttl_s 300, skew 300: 2 × 300 + 5
         settings.maxTimestampSkewSeconds = 0
         #expect(settings.deliveryTTL == .seconds(300))
         settings.dedupTTLSeconds = 3600

@@ -14,7 +14,7 @@ public struct ServerSettings: Sendable, Equatable {
     /// 0 turns deduplication off).
     public var dedupEntries: Int
     /// `dedup_ttl_s`: how long a delivery is remembered, in seconds (default 300; raised to twice
-    /// `max_timestamp_skew_s` when that is longer, see ``deliveryTTL``).
+    /// `max_timestamp_skew_s` plus 5 s when that is longer, see ``deliveryTTL``).
     public var dedupTTLSeconds: Int
     /// `max_timestamp_skew_s`: a request whose `timestamp` query value is further than this many seconds
     /// from the server's clock, in either direction, is refused with 403 (default 300; 0 turns the check
@@ -37,12 +37,16 @@ public struct ServerSettings: Sendable, Equatable {
     /// The default `max_timestamp_skew_s`.
     public static let defaultMaxTimestampSkewSeconds = 300
 
-    /// How long the retry cache remembers a delivery: `dedup_ttl_s`, or twice `max_timestamp_skew_s` when
+    /// How long the retry cache remembers a delivery: `dedup_ttl_s`, or twice `max_timestamp_skew_s` plus 5 s when
     /// that is longer — a request may carry a timestamp up to the skew ahead of the clock and be replayed
     /// until the skew after it, so every replay the timestamp check lets through is still remembered.
     public var deliveryTTL: Duration {
-        .seconds(max(dedupTTLSeconds, 2 * maxTimestampSkewSeconds))
+        .seconds(max(dedupTTLSeconds, maxTimestampSkewSeconds > 0 ? 2 * maxTimestampSkewSeconds + Self.replayMarginSeconds : 0))
     }
+
+    /// Added to twice the skew: the window is checked against the wall clock after the delivery's monotonic
+    /// arrival was taken, and a small clock step must not open a gap between the window and the cache.
+    public static let replayMarginSeconds = 5
 
     /// The default `max_body_bytes`.
     public static let defaultMaxBodyBytes = 65536

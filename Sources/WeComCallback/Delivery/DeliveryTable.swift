@@ -25,6 +25,9 @@ public struct DeliveryTable: Sendable {
     /// (a position whose serial no longer matches was forgotten out of order).
     private var order: [(key: DeliveryKey, serial: Int)] = []
     private var orderStart = 0
+    /// Deliveries past their time to live whose action is still running: kept (a retry must still find
+    /// them) until the action finishes, then forgotten on the next ``expire(now:)``.
+    private var lingering: [(key: DeliveryKey, serial: Int)] = []
     /// Counts claims: the serial of each entry; with deduplication off, also each arrival's own key.
     private var serial = 0
 
@@ -101,12 +104,25 @@ public struct DeliveryTable: Sendable {
 
     /// Forgets the deliveries first seen `ttl` or longer before `now`.
     public mutating func expire(now: ContinuousClock.Instant) {
+        lingering.removeAll { item in
+            guard let entry = entries[item.key], entry.serial == item.serial else { return true }
+            guard !entry.machine.isActionRunning else { return false }
+            entries[item.key] = nil
+            return true
+        }
         while orderStart < order.count {
-            let key = order[orderStart].key
-            guard let entry = entries[key], entry.serial == order[orderStart].serial else { orderStart += 1; continue }
+            let item = order[orderStart]
+            guard let entry = entries[item.key], entry.serial == item.serial else { orderStart += 1; continue }
             guard now - entry.firstSeen >= ttl else { break }
-            entries[key] = nil
+            // A program may run longer than the TTL: its delivery stays until it finishes, so a retry
+            // arriving meanwhile still waits for it instead of running it again.
+            if entry.machine.isActionRunning {
+                lingering.append(item)
+            } else {
+                entries[item.key] = nil
+            }
             orderStart += 1
         }
     }
+
 }
