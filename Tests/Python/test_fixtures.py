@@ -152,3 +152,19 @@ def test_bot_run_sh_reports_replies_with_a_corp_id_receiveid():
     assert result.returncode == 1
     assert f'FAIL text: FAIL: reply receiveid is "{CURL_FOREIGN_CORP_ID}", expected the empty string' in out
     assert "ok   event_feedback_event (200)" in out and "ok   error_wrong_receiveid (403)" in out
+
+
+def test_bot_run_sh_passes_every_fixture_against_the_real_server(stack_factory, tmp_path):
+    # The committed bot fixtures (sample credentials A, receiveid "") against wecom-fcgi's own bot callback:
+    # what the simulator expects of a bot and what the server does must agree.
+    config = tmp_path / "bot.toml"
+    config.write_text(
+        '[[bot]]\nname = "fixtures"\npath = "/wecom/assistant"\n'
+        'token = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"\nencoding_aes_key = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"\n'
+        '[[bot.route]]\nevent = "enter_chat"\naction = "text"\ntext = "hi {{from.userid}}"\n'
+        '[[bot.route]]\naction = "echo"\n', encoding="utf-8")
+    stack = stack_factory(mode="listen", args=["--config", str(config), "--threads", "4"])
+    result = run_bot_script(f"{stack.base_url}/wecom/assistant")
+    lines = result.stdout.decode().splitlines()
+    assert lines[-1] == f"{len(list(BOT.glob('*.query')))} passed, 0 failed", result.stdout.decode()
+    assert result.returncode == 0
