@@ -148,6 +148,7 @@ struct ConfigLoader {
         checkKeys(root, at: "", allowed: ConfigSchema.topLevel)
 
         let server = loadServer(root["server"])
+        let cluster = loadCluster(root["cluster"])
         var appTables: [[String: ConfigValue]] = []
         switch root["app"] {
         case nil:
@@ -187,7 +188,9 @@ struct ConfigLoader {
             if let app { apps.append(app) }
         }
         guard apps.count == appTables.count, !appTables.isEmpty else { return nil }
-        return Configuration(source: source, server: server, apps: apps, warnings: problems.filter { $0.severity == .warning })
+        var configuration = Configuration(source: source, server: server, apps: apps, warnings: problems.filter { $0.severity == .warning })
+        configuration.cluster = cluster
+        return configuration
     }
 
     mutating func loadServer(_ value: ConfigValue?) -> ServerSettings {
