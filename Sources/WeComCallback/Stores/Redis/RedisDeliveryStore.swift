@@ -36,6 +36,8 @@ public final class RedisDeliveryStore: DeliveryStore {
     public let leaseDuration: Duration
     /// How often a retry on another host looks for the outcome.
     public let pollInterval: Duration
+    /// Whether held leases are renewed (tests turn it off to play a host that stalls).
+    let renews: Bool
 
     private struct State {
         /// Leases this host holds: the owner value per key, and the app of the key.
@@ -53,8 +55,13 @@ public final class RedisDeliveryStore: DeliveryStore {
     ///   - ttl: how long a delivery is remembered (``ServerSettings/deliveryTTL``).
     ///   - leaseDuration: the lease of a running action.
     ///   - pollInterval: how often a waiting retry on another host looks for the outcome.
-    public init(cluster: RedisCluster, capacity: Int, ttl: Duration, leaseDuration: Duration = defaultLease,
+    public convenience init(cluster: RedisCluster, capacity: Int, ttl: Duration, leaseDuration: Duration = defaultLease,
                 pollInterval: Duration = .milliseconds(25)) {
+        self.init(cluster: cluster, capacity: capacity, ttl: ttl, leaseDuration: leaseDuration, pollInterval: pollInterval, renews: true)
+    }
+
+    init(cluster: RedisCluster, capacity: Int, ttl: Duration, leaseDuration: Duration, pollInterval: Duration, renews: Bool) {
+        self.renews = renews
         self.cluster = cluster
         self.local = InMemoryDeliveryStore(capacity: capacity, ttl: ttl)
         self.ttl = ttl
@@ -150,7 +157,7 @@ public final class RedisDeliveryStore: DeliveryStore {
             defer { state.renewerRunning = true }
             return !state.renewerRunning
         }
-        guard start else { return }
+        guard start, renews else { return }
         let thread = Thread { [self] in renewLoop() }
         thread.name = "redis-lease-renewer"
         thread.start()

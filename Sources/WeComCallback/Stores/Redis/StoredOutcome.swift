@@ -36,6 +36,7 @@ public enum StoredOutcome: Sendable, Equatable {
     public static func open(_ value: String, with crypt: WXBizMsgCrypt) -> StoredOutcome? {
         if value == "late" { return .missedBudget }
         guard value.hasPrefix("v1:"), let frame = try? crypt.decrypt(String(value.dropFirst(3))),
+              frame.receiveID == crypt.receiveID,
               let object = (try? JSONSerialization.jsonObject(with: Data(frame.message))) as? [String: Any] else { return nil }
         let failure = object["failure"] as? String
         guard let replyObject = object["reply"] else { return .answered(nil, failure: failure) }
