@@ -64,29 +64,33 @@ import Testing
 /// The lease logic against a real redis-server started here on a free loopback port (installed by
 /// scripts/install-deps.sh; its absence fails, never skips).
 @Suite(.serialized) struct RedisDeliveryStoreTests {
-    final class RedisProcess: @unchecked Sendable {
-        let process = Process()
+    /// A daemonized redis-server (no Foundation `Process`: its pid file is all the test keeps).
+    final class RedisProcess: Sendable {
         let port: Int
+        let pidFile: String
 
         init() throws {
             port = Int.random(in: 20_000...60_000)
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-            process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                 "--dir", NSTemporaryDirectory()]
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
+            pidFile = NSTemporaryDirectory() + "/wecom-redis-test-\(port).pid"
+            let command = "/usr/bin/redis-server --port \(port) --bind 127.0.0.1 --save '' --appendonly no --daemonize yes"
+                + " --pidfile \(pidFile) --dir \(NSTemporaryDirectory()) --logfile /dev/null"
+            guard system(command) == 0 else { throw RedisError("redis-server could not be started (scripts/install-deps.sh installs it)") }
             let client = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: port), timeout: .milliseconds(200))
             let deadline = ContinuousClock.now + .seconds(5)
             while ContinuousClock.now < deadline {
                 if (try? client.ping()) == true { return }
-                Thread.sleep(forTimeInterval: 0.05)
+                usleep(50_000)
             }
             throw RedisError("redis-server did not answer on \(port)")
         }
 
-        deinit {
-            process.terminate()
-            process.waitUntilExit()
+        deinit { stop() }
+
+        /// Stops the server (SIGTERM to the pid in its pid file).
+        func stop() {
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                kill(pid, SIGTERM)
+            }
         }
     }
 
@@ -103,6 +107,7 @@ import Testing
 
     @Test func aRetryOnAnotherHostWaitsForTheOwnersOutcome() throws {
         let redis = try RedisProcess()
+        defer { redis.stop() }
         let prefix = "t\(UInt32.random(in: 0...UInt32.max)):"
         let (a, b) = (try Self.store(redis, prefix: prefix), try Self.store(redis, prefix: prefix))
         #expect(a.claim(key, route: 1, now: .now) == .first(key))
@@ -117,6 +122,7 @@ import Testing
 
     @Test func aLeaseThatRanOutIsTakenOverAndTheLateOutcomeIsNotRecordedOverTheNewOwners() throws {
         let redis = try RedisProcess()
+        defer { redis.stop() }
         let prefix = "t\(UInt32.random(in: 0...UInt32.max)):"
         let stalled = try Self.store(redis, prefix: prefix, renews: false)  // a host that stopped renewing
         let (b, c) = (try Self.store(redis, prefix: prefix), try Self.store(redis, prefix: prefix))
