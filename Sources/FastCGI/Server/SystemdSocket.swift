@@ -1,3 +1,4 @@
+import CFastCGI
 import Platform
 
 /// The listening socket systemd passes to a socket-activated service: the `LISTEN_FDS`/`LISTEN_PID`
