@@ -27,6 +27,13 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // hiredis (Redis's own C client) for the [cluster] stores; only Stores/Redis/RedisConnection.swift uses it.
+        .systemLibrary(
+            name: "CHiredis",
+            // No pkgConfig: hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning; the
+            // shim includes <hiredis/hiredis.h> from /usr/include and the modulemap links libhiredis.
+            providers: [.apt(["libhiredis-dev"])]
+        ),
         // glibc's posix_spawn_file_actions_addclosefrom_np, which Swift's Glibc module does not export.
         .systemLibrary(name: "CSpawn"),
         // The one POSIX layer: the C library import, the EINTR-retrying syscall wrapper, the lock type.
@@ -36,6 +43,7 @@ let package = Package(
             name: "WeComCallback",
             dependencies: [
                 "COpenSSL",
+                "CHiredis",
                 "CSpawn",
                 "Platform",
                 .product(name: "Logging", package: "swift-log"),

@@ -21,7 +21,8 @@ done
 
 # systemd: systemd-socket-activate and systemd-analyze for the tests of deploy/ (nothing is started).
 PACKAGES=(libfcgi-dev libssl-dev libcurl4-openssl-dev pkg-config spawn-fcgi nginx-light curl openssl python3 python3-venv
-          systemd)
+          systemd libhiredis-dev redis-server)
+# libhiredis-dev: the Redis client behind [cluster]; redis-server: started by the cluster tests.
 if $for_packaging; then
     PACKAGES+=(dpkg-dev binutils lintian logrotate man-db file adduser procps debootstrap)
 fi

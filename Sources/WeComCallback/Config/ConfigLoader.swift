@@ -163,6 +163,7 @@ struct ConfigLoader {
         checkKeys(root, at: "", allowed: ConfigSchema.topLevel)
 
         let server = loadServer(root["server"])
+        let cluster = loadCluster(root["cluster"])
         var appTables: [[String: ConfigValue]] = []
         switch root["app"] {
         case nil:
@@ -207,7 +208,10 @@ struct ConfigLoader {
         var takenPaths = paths.mapValues { "app[\($0)].path" }
         let bots = loadBots(botTables, names: &takenNames, paths: &takenPaths, secretNames: secretNames)
         guard apps.count == appTables.count, bots.count == botTables.count, !(appTables.isEmpty && botTables.isEmpty) else { return nil }
-        return Configuration(source: source, server: server, apps: apps, bots: bots, warnings: problems.filter { $0.severity == .warning })
+        var configuration = Configuration(source: source, server: server, apps: apps, bots: bots,
+                                          warnings: problems.filter { $0.severity == .warning })
+        configuration.cluster = cluster
+        return configuration
     }
 
     mutating func loadServer(_ value: ConfigValue?) -> ServerSettings {

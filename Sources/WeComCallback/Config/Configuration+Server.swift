@@ -90,9 +90,7 @@ extension Configuration {
     /// - Throws: ``ConfigError`` naming each journal that cannot be opened or credential that fails.
     public func makeServer(logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
                            runtime: ServerRuntime? = nil) throws(ConfigError) -> ConfiguredServer {
-        let runtime = runtime ?? ServerRuntime(
-            deliveries: InMemoryDeliveryStore(capacity: server.dedupEntries, ttl: server.deliveryTTL),
-            programs: ProgramSupervisor(limit: server.maxPrograms))
+        let runtime = runtime ?? makeRuntime(logger: logger)
         var problems: [ConfigProblem] = []
         var apps: [CallbackApp] = []
         var journals: [Journal] = []
@@ -115,6 +113,7 @@ extension Configuration {
                 problems.append(ConfigProblem(.error, "app[\(i)].encoding_aes_key", "not a valid EncodingAESKey (\(error.reason))"))
                 continue
             }
+            (runtime.deliveries as? RedisDeliveryStore)?.useCrypt(crypt, forApp: app.name)
             let sender = app.activeSend.map {
                 ActiveSender(appName: app.name, corpID: app.credentials.corpID, settings: $0, tokenStore: runtime.tokens,
                              logger: logger)
@@ -131,6 +130,23 @@ extension Configuration {
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         runtime.programs.limit = server.maxPrograms
         return ConfiguredServer(settings: server, apps: apps, journals: journals, activeSenders: senders, runtime: runtime)
+    }
+}
+
+extension Configuration {
+    /// The process-lifetime state for this configuration: in-process stores, or with `[cluster]` the
+    /// Redis-shared ones (README "Running on several hosts").
+    /// - Parameter logger: where the shared stores log losing and regaining Redis.
+    public func makeRuntime(logger: Logger) -> ServerRuntime {
+        let metrics = ServiceMetrics()
+        let programs = ProgramSupervisor(limit: server.maxPrograms)
+        guard let cluster else {
+            return ServerRuntime(deliveries: InMemoryDeliveryStore(capacity: server.dedupEntries, ttl: server.deliveryTTL),
+                                 metrics: metrics, programs: programs)
+        }
+        let redis = RedisCluster(settings: cluster, logger: logger, metrics: metrics)
+        return ServerRuntime(deliveries: RedisDeliveryStore(cluster: redis, capacity: server.dedupEntries, ttl: server.deliveryTTL),
+                             metrics: metrics, tokens: RedisTokenStore(cluster: redis), programs: programs)
     }
 }
 

@@ -134,6 +134,9 @@ public struct Configuration: Sendable {
     public var bots: [BotConfiguration] = []
     /// Problems that do not prevent use (e.g. `timeout_ms` over 4500).
     public var warnings: [ConfigProblem]
+    /// `[cluster]`: the Redis shared with other hosts, or `nil` for the in-process stores. Read at
+    /// start; a reload keeps the stores the process started with.
+    public var cluster: ClusterSettings? = nil
 
     /// `/etc/wecom-fcgi/config.toml`.
     public static let defaultPath = "/etc/wecom-fcgi/config.toml"

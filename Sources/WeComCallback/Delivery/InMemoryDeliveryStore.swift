@@ -28,6 +28,13 @@ public final class InMemoryDeliveryStore: DeliveryStore {
     /// The number of remembered deliveries.
     public var count: Int { table.withLock { $0.count } }
 
+    /// The state machine of a remembered delivery, if any (shared stores that keep this one as the
+    /// host's local state).
+    public func machine(_ key: DeliveryKey) -> DeliveryStateMachine? { table.withLock { $0.machine(key) } }
+
+    /// Whether `key` is remembered.
+    public func contains(_ key: DeliveryKey) -> Bool { machine(key) != nil }
+
     public func claim(_ key: DeliveryKey, route: Int?, now: ContinuousClock.Instant) -> DeliveryClaim {
         table.withLock { $0.claim(key, route: route, now: now) }
     }

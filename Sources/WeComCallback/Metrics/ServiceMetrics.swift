@@ -18,6 +18,7 @@ public final class ServiceMetrics: Sendable {
     /// The counters, each with the name of its second label (after `app`), if any.
     fileprivate enum Metric: Hashable {
         case requests, cryptoFailures, dedupHits, budgetMisses, execFailures, journalFailures, programsRefused
+        case storeErrors
 
         var descriptor: MetricNameDescriptor {
             switch self {
@@ -28,6 +29,7 @@ public final class ServiceMetrics: Sendable {
             case .execFailures: return counter("exec_failures", "exec actions that failed, by reason.")
             case .journalFailures: return counter("journal_write_failures", "Journal appends that failed (the reply was still sent).")
             case .programsRefused: return counter("programs_refused", "exec programs not started because max_programs were already running.")
+            case .storeErrors: return counter("store_errors", "Shared-store ([cluster] Redis) operations that failed, by store (app is empty); the host used its local store.")
             }
         }
 
@@ -36,6 +38,7 @@ public final class ServiceMetrics: Sendable {
             case .requests: return "status"
             case .cryptoFailures: return "kind"
             case .execFailures: return "reason"
+            case .storeErrors: return "store"
             case .dedupHits, .budgetMisses, .journalFailures, .programsRefused: return nil
             }
         }
@@ -222,6 +225,13 @@ public final class ServiceMetrics: Sendable {
     /// programs were already running.
     public func programRefused(app: String) {
         increment(.programsRefused, app: app)
+    }
+
+    /// `wecom_store_errors_total{store}`: counts a shared-store operation that failed (Redis unreachable,
+    /// timed out or refusing).
+    /// - Parameter store: `delivery` or `token`.
+    public func storeError(store: String) {
+        increment(.storeErrors, app: "", label: store)
     }
 
     /// `wecom_programs_running`: how many exec programs run now (set before each render).

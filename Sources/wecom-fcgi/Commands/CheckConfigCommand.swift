@@ -49,12 +49,26 @@ struct CheckConfigCommand: ParsableCommand {
             }
             let programs = loaded.server.maxPrograms
             print("\(source): server: max_programs=\(programs)\(loaded.server.maxProgramsIsExplicit ? "" : " (default: 2 × cores, at least 8)")")
+            if let cluster = loaded.cluster { print("\(source): \(Self.clusterStatus(cluster))") }
             print(Self.keepAliveNote)
         } catch {
             for problem in error.problems { print("\(source): \(problem)") }
             let count = error.errors.count
             print("\(source): \(count) error\(count == 1 ? "" : "s")")
             throw ExitCode(1)
+        }
+    }
+
+    /// Whether `[cluster]`'s Redis answers `PING` within `timeout_ms` (a Redis that does not is a warning,
+    /// not an error: the hosts then run on their local stores).
+    static func clusterStatus(_ cluster: ClusterSettings) -> String {
+        let client = RedisClient(endpoint: cluster.endpoint, timeout: cluster.timeout)
+        let prefix = "cluster: redis \(cluster.endpoint) (key_prefix \"\(cluster.keyPrefix)\", timeout_ms \(cluster.timeoutMS))"
+        do {
+            if try client.ping() { return prefix + " answers PING" }
+            return "warning: " + prefix + " answered PING with something else than PONG"
+        } catch {
+            return "warning: " + prefix + " does not answer (\(error.reason)); each host uses its local stores until it does"
         }
     }
 }

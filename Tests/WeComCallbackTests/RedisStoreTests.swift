@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import Platform
+import Testing
+@testable import WeComCallback
+
+/// `[cluster]` parts that need no Redis: the health machine on a fake clock, the sealed outcome, the URL.
+@Suite struct RedisHealthAndOutcomeTests {
+    @Test func healthLogsLossOnceSkipsRedisDuringTheBackoffAndLogsRegainOnce() {
+        let t0 = ContinuousClock.now
+        var health = RedisHealth(backoff: .seconds(1))
+        #expect(health.shouldTry(at: t0))
+        #expect(health.failed(at: t0) == .lost)
+        #expect(!health.shouldTry(at: t0 + .milliseconds(999)))  // a dead Redis costs no request its timeout
+        #expect(health.shouldTry(at: t0 + .seconds(1)))
+        #expect(health.failed(at: t0 + .seconds(1)) == .none)  // still down: no second "lost" line
+        #expect(!health.shouldTry(at: t0 + .milliseconds(1500)))
+        #expect(health.succeeded() == .regained)
+        #expect(health.succeeded() == .none)
+        #expect(health.isUp && health.shouldTry(at: t0 + .milliseconds(1500)))
+    }
+
+    static func crypt(_ receiveID: String = "wwcorp") throws -> WXBizMsgCrypt {
+        try WXBizMsgCrypt(token: "T0ken", encodingAESKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", receiveID: receiveID)
+    }
+
+    @Test func outcomesAreSealedWithTheAppKeyAndOpenToTheSameReply() throws {
+        let crypt = try Self.crypt()
+        let card = TemplateCard(elements: [.init(name: "CardType", value: .text("button_interaction")),
+                                           .init(name: "MainTitle", value: .children([.init(name: "Title", value: .text("secret plan"))])),
+                                           .init(name: "TaskId", value: .bare("42"))])
+        let outcomes: [StoredOutcome] = [
+            .answered(.text("secret plan"), failure: nil),
+            .answered(nil, failure: "route 0: exit status 3"),
+            .answered(.news(try NewsArticles([NewsArticle(title: "secret plan", url: "https://example.com/a")])), failure: nil),
+            .answered(.video(mediaID: "m1", title: nil, description: "d"), failure: nil),
+            .answered(.updateTemplateCard(card), failure: nil),
+            .missedBudget,
+        ]
+        for outcome in outcomes {
+            let sealed = try #require(outcome.seal(with: crypt))
+            #expect(!sealed.contains("secret plan"))
+            #expect(StoredOutcome.open(sealed, with: crypt) == outcome)
+        }
+        #expect(StoredOutcome.answered(.text("x"), failure: nil).seal(with: crypt)?.hasPrefix("v1:") == true)
+        // Another app's key (another receiveid) cannot open it.
+        let sealed = try #require(StoredOutcome.answered(.text("secret plan"), failure: nil).seal(with: crypt))
+        #expect(StoredOutcome.open(sealed, with: try Self.crypt("wwother")) == nil)
+        #expect(StoredOutcome.open("v1:garbage", with: crypt) == nil)
+    }
+
+    @Test func redisURLsParse() throws {
+        let full = try RedisEndpoint(url: "redis://:p%40ss@redis.internal:6380/2")
+        #expect(full == RedisEndpoint(host: "redis.internal", port: 6380, user: nil, password: "p@ss", database: 2))
+        #expect(try RedisEndpoint(url: "redis://127.0.0.1") == RedisEndpoint(host: "127.0.0.1", port: 6379))
+        #expect(try RedisEndpoint(url: "redis://app:pw@[::1]:7000/0") == RedisEndpoint(host: "::1", port: 7000, user: "app", password: "pw"))
+        #expect(full.description == "redis.internal:6380/2")  // never the password
+        for bad in ["http://x", "redis://", "redis://h:0", "redis://h:99999", "redis://h/x"] {
+            #expect(throws: RedisError.self) { try RedisEndpoint(url: bad) }
+        }
+    }
+}
+
+/// The lease logic against a real redis-server started here on a free loopback port (installed by
+/// scripts/install-deps.sh; its absence fails, never skips).
+@Suite(.serialized) struct RedisDeliveryStoreTests {
+    /// A daemonized redis-server (no Foundation `Process`: its pid file is all the test keeps).
+    final class RedisProcess: Sendable {
+        let port: Int
+        let pidFile: String
+
+        init() throws {
+            port = Int.random(in: 20_000...60_000)
+            pidFile = NSTemporaryDirectory() + "/wecom-redis-test-\(port).pid"
+            let command = "/usr/bin/redis-server --port \(port) --bind 127.0.0.1 --save '' --appendonly no --daemonize yes"
+                + " --pidfile \(pidFile) --dir \(NSTemporaryDirectory()) --logfile /dev/null"
+            guard system(command) == 0 else { throw RedisError("redis-server could not be started (scripts/install-deps.sh installs it)") }
+            let client = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: port), timeout: .milliseconds(200))
+            let deadline = ContinuousClock.now + .seconds(5)
+            while ContinuousClock.now < deadline {
+                if (try? client.ping()) == true { return }
+                usleep(50_000)
+            }
+            throw RedisError("redis-server did not answer on \(port)")
+        }
+
+        deinit { stop() }
+
+        /// Stops the server (SIGTERM to the pid in its pid file).
+        func stop() {
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                kill(pid, SIGTERM)
+            }
+        }
+    }
+
+    static func store(_ redis: RedisProcess, prefix: String, lease: Duration = .milliseconds(300), renews: Bool = true) throws -> RedisDeliveryStore {
+        let settings = ClusterSettings(endpoint: RedisEndpoint(host: "127.0.0.1", port: redis.port), keyPrefix: prefix)
+        let cluster = RedisCluster(settings: settings, logger: Logger(label: "test"), metrics: nil)
+        let store = RedisDeliveryStore(cluster: cluster, capacity: 100, ttl: .seconds(60), leaseDuration: lease,
+                                       pollInterval: .milliseconds(10), renews: renews)
+        store.useCrypt(try RedisHealthAndOutcomeTests.crypt(), forApp: "app")
+        return store
+    }
+
+    let key = DeliveryKey(app: "app", msgID: "1", plaintext: [])
+
+    @Test func aRetryOnAnotherHostWaitsForTheOwnersOutcome() throws {
+        let redis = try RedisProcess()
+        defer { redis.stop() }
+        let prefix = "t\(UInt32.random(in: 0...UInt32.max)):"
+        let (a, b) = (try Self.store(redis, prefix: prefix), try Self.store(redis, prefix: prefix))
+        #expect(a.claim(key, route: 1, now: .now) == .first(key))
+        #expect(b.claim(key, route: 2, now: .now) == .retry(key, route: 1))
+        #expect(b.answer(for: key, waitingUntil: .now + .milliseconds(50)) == .missedBudget)  // still running
+        Thread.sleep(forTimeInterval: 0.7)  // past two leases: the owner renews while its action runs
+        #expect(b.claim(key, route: 2, now: .now) == .retry(key, route: 1))
+        #expect(a.finish(key, reply: .text("done"), failure: nil) == .answerWaitingArrivals)
+        #expect(b.answer(for: key, waitingUntil: .now + .seconds(1)) == .reply(.text("done"), failure: nil))
+        #expect(!a.holdsLease(key))
+    }
+
+    @Test func aLeaseThatRanOutIsTakenOverAndTheLateOutcomeIsNotRecordedOverTheNewOwners() throws {
+        let redis = try RedisProcess()
+        defer { redis.stop() }
+        let prefix = "t\(UInt32.random(in: 0...UInt32.max)):"
+        let stalled = try Self.store(redis, prefix: prefix, renews: false)  // a host that stopped renewing
+        let (b, c) = (try Self.store(redis, prefix: prefix), try Self.store(redis, prefix: prefix))
+        #expect(stalled.claim(key, route: 0, now: .now) == .first(key))
+        #expect(b.claim(key, route: 0, now: .now) == .retry(key, route: 0))
+        Thread.sleep(forTimeInterval: 0.45)  // the 300 ms lease runs out
+        #expect(b.claim(key, route: 0, now: .now) == .first(key))  // taken over: b runs the action
+        _ = stalled.finish(key, reply: .text("late, from the old owner"), failure: nil)
+        _ = b.finish(key, reply: .text("from the new owner"), failure: nil)
+        #expect(c.claim(key, route: 0, now: .now) == .retry(key, route: 0))
+        #expect(c.answer(for: key, waitingUntil: .now + .seconds(1)) == .reply(.text("from the new owner"), failure: nil))
+    }
+
+    @Test func redisDownFallsBackToTheLocalStore() throws {
+        let settings = ClusterSettings(endpoint: RedisEndpoint(host: "127.0.0.1", port: 1), timeoutMS: 50)
+        let metrics = ServiceMetrics()
+        let cluster = RedisCluster(settings: settings, logger: Logger(label: "test"), metrics: metrics)
+        let store = RedisDeliveryStore(cluster: cluster, capacity: 100, ttl: .seconds(60))
+        #expect(store.claim(key, route: 0, now: .now) == .first(key))
+        #expect(store.claim(key, route: 0, now: .now) == .retry(key, route: 0))
+        #expect(store.finish(key, reply: .text("local"), failure: nil) == .answerWaitingArrivals)
+        #expect(store.answer(for: key, waitingUntil: .now) == .reply(.text("local"), failure: nil))
+        #expect(String(decoding: metrics.render(), as: UTF8.self).contains("wecom_store_errors_total{app=\"\",store=\"delivery\"} 1"))
+    }
+}
