@@ -66,6 +66,8 @@ class MockLLM:
         self.mode = "ok"
         self.delay = 0.0
         self.answers: list[str] = []  # answers in call order; ANSWER when exhausted
+        self.pieces: list[bytes] | None = None  # when set: the body written for every "ok" call instead
+        self.chunk_delay = 0.05  # seconds between written pieces
         self.requests: list[dict] = []
         self.authorization: list[str | None] = []
 
@@ -94,13 +96,15 @@ class MockLLM:
                 self.end_headers()
                 if mock.mode == "garbage":
                     pieces = [b"data: this is not json\n\n", b"data: [DONE]\n\n"]
+                elif mock.pieces is not None:
+                    pieces = mock.pieces
                 else:
                     answer = mock.answers.pop(0) if mock.answers else ANSWER
                     pieces = answer_stream(answer)
                 for piece in pieces:
                     self.wfile.write(piece)
                     self.wfile.flush()
-                    time.sleep(0.05)
+                    time.sleep(mock.chunk_delay)
 
             def json(self, status: int, payload: dict) -> None:
                 data = json.dumps(payload).encode()

@@ -64,8 +64,13 @@ struct LLMAction: Action, Equatable, CustomStringConvertible {
     /// The chat sent for a message: the rendered `system` (when not empty), the remembered exchanges,
     /// then the user's text.
     func messages(for message: InboundMessage, text: String, history: [ChatExchange]) -> [ChatMessage] {
+        messages(fields: message.fields, text: text, history: history)
+    }
+
+    /// The chat sent for a message whose template fields are `fields` (an app's or an AI bot's).
+    func messages(fields: [String: String], text: String, history: [ChatExchange]) -> [ChatMessage] {
         var messages: [ChatMessage] = []
-        if let prompt = system?.render(message.fields), !prompt.isEmpty {
+        if let prompt = system?.render(fields), !prompt.isEmpty {
             messages.append(ChatMessage(role: "system", content: prompt))
         }
         for exchange in history {
@@ -83,14 +88,8 @@ struct LLMAction: Action, Equatable, CustomStringConvertible {
         }
         let key = ConversationKey(app: context.appName, user: message.fromUserName)
         let store = historyTurns > 0 ? context.conversations : nil
-        var history: [ChatExchange] = []
-        if let store {
-            do {
-                history = Array(try store.history(for: key).suffix(historyTurns))
-            } catch {
-                context.logger.warning("llm app=\(context.appName) route=\(context.routeIndex): history unavailable (\(error)); answering without it")
-            }
-        }
+        let label = "app=\(context.appName) route=\(context.routeIndex)"
+        let history = self.history(for: key, in: store, logger: context.logger, label: label)
         let request = ChatCompletionRequest(model: model, messages: messages(for: message, text: text, history: history),
                                             maxTokens: maxTokens)
         let outcome = client.complete(request, timeout: .milliseconds(timeoutMS))
@@ -102,20 +101,36 @@ struct LLMAction: Action, Equatable, CustomStringConvertible {
             guard !answer.isEmpty else {
                 return .failed(reason: "llm \(model): \(LLMError.emptyAnswer)", fallback: onErrorReply(for: message))
             }
-            if let store {
-                do {
-                    try store.append(ChatExchange(user: text, assistant: answer), to: key, keeping: historyTurns,
-                                     ttl: .seconds(historyTTLSeconds))
-                } catch {
-                    context.logger.warning("llm app=\(context.appName) route=\(context.routeIndex): history not saved (\(error))")
-                }
-            }
+            remember(ChatExchange(user: text, assistant: answer), for: key, in: store, logger: context.logger, label: label)
             context.logger.debug("llm app=\(context.appName) route=\(context.routeIndex) model=\(model): \(completion.deltas) deltas, \(answer.utf8.count) bytes, finish_reason=\(completion.finishReason ?? "-")")
             return .reply(.text(XMLText.truncatedUTF8(answer, maxBytes: Self.maxAnswerBytes)))
         case .failure(let error):
             context.metrics?.llmCall(app: context.appName, outcome: error.outcome, timeToFirstDelta: outcome.timeToFirstDelta,
                                      deltas: 0)
             return .failed(reason: "llm \(model): \(error)", fallback: onErrorReply(for: message))
+        }
+    }
+
+    /// The last `history_turns` exchanges of a conversation, oldest first; a store that cannot be read
+    /// is logged (warning, `label` names the app or bot and route) and the model is asked without them.
+    func history(for key: ConversationKey, in store: (any ConversationStore)?, logger: Logger, label: String) -> [ChatExchange] {
+        guard let store, historyTurns > 0 else { return [] }
+        do {
+            return Array(try store.history(for: key).suffix(historyTurns))
+        } catch {
+            logger.warning("llm \(label): history unavailable (\(error)); answering without it")
+            return []
+        }
+    }
+
+    /// Remembers an exchange for `history_ttl_s`, keeping `history_turns`; a store that cannot be written
+    /// is logged (warning) and the answer stands.
+    func remember(_ exchange: ChatExchange, for key: ConversationKey, in store: (any ConversationStore)?, logger: Logger, label: String) {
+        guard let store, historyTurns > 0 else { return }
+        do {
+            try store.append(exchange, to: key, keeping: historyTurns, ttl: .seconds(historyTTLSeconds))
+        } catch {
+            logger.warning("llm \(label): history not saved (\(error))")
         }
     }
 
@@ -134,6 +149,24 @@ struct LLMAction: Action, Equatable, CustomStringConvertible {
 
 extension LLMAction {
     static func load(from table: [String: ConfigValue], at path: String, loader: inout ConfigLoader) -> LLMAction? {
+        guard let action = loadSettings(from: table, at: path, loader: &loader, maxTimeoutMS: maxTimeoutMS) else { return nil }
+        // A model often takes longer than WeCom waits: the answer then needs active send.
+        if action.timeoutMS > ExecAction.timeoutWarningMS && !loader.appHasActiveSend {
+            loader.warning(table["timeout_ms"] == nil ? "\(path).action" : "\(path).timeout_ms",
+                           "an answer after \(ExecAction.timeoutWarningMS) ms is dropped without corp_secret (WeCom waits only 5 s for the reply); give the app a corp_secret so late answers go by active send")
+        }
+        return action
+    }
+
+    /// The keys shared by the app and AI-bot `llm` actions, validated through the loader.
+    /// - Parameters:
+    ///   - table: the route table.
+    ///   - path: the route's config path, for problems.
+    ///   - loader: where problems go.
+    ///   - maxTimeoutMS: the largest `timeout_ms` the caller allows.
+    /// - Returns: the settings, or `nil` after reporting an error.
+    static func loadSettings(from table: [String: ConfigValue], at path: String, loader: inout ConfigLoader,
+                             maxTimeoutMS: Int) -> LLMAction? {
         let before = loader.problems.count
         var baseURL: String?
         if table["base_url"] == nil {
@@ -197,11 +230,6 @@ extension LLMAction {
         }
         action.onError = loader.template(table, "on_error", at: path)
         guard loader.problems[before...].allSatisfy({ $0.severity == .warning }), baseURL != nil, model != nil else { return nil }
-        // A model often takes longer than WeCom waits: the answer then needs active send.
-        if action.timeoutMS > ExecAction.timeoutWarningMS && !loader.appHasActiveSend {
-            loader.warning(table["timeout_ms"] == nil ? "\(path).action" : "\(path).timeout_ms",
-                           "an answer after \(ExecAction.timeoutWarningMS) ms is dropped without corp_secret (WeCom waits only 5 s for the reply); give the app a corp_secret so late answers go by active send")
-        }
         var trimmed = action.baseURL
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         action.baseURL = trimmed

@@ -72,9 +72,10 @@ extension Configuration {
                 problems.append(ConfigProblem(.error, "bot[\(i)].encoding_aes_key", "not a valid EncodingAESKey (\(error.reason))"))
                 continue
             }
-            let pipeline = BotPipeline(botName: bot.name, aibotID: bot.aibotID, router: BotRouter(routes: bot.routes), journal: journal,
+            var pipeline = BotPipeline(botName: bot.name, aibotID: bot.aibotID, router: BotRouter(routes: bot.routes), journal: journal,
                                        logger: logger, now: now, deliveries: runtime.deliveries, streams: runtime.streams,
                                        programs: runtime.programs, responseURL: runtime.responseURL, metrics: runtime.metrics)
+            pipeline.conversations = runtime.conversations
             out.append(CallbackApp(name: bot.name, path: bot.path, crypt: crypt, corpID: "", processor: pipeline, kind: .bot))
         }
         return out

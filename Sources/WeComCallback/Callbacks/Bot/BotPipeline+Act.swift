@@ -29,7 +29,8 @@ extension BotPipeline {
             return .none
         }
         guard let route else { return .none }
-        let context = BotActionContext(botName: botName, routeIndex: route.index, logger: logger)
+        let context = BotActionContext(botName: botName, routeIndex: route.index, logger: logger, metrics: metrics,
+                                       conversations: conversations)
         switch route.action.respond(to: message, context: context) {
         case .none:
             return .none

@@ -49,6 +49,8 @@ public struct BotPipeline: MessageProcessor {
     /// How long a retry waits for its first arrival to decide its answer.
     public var retryWait: Duration
     public var metrics: ServiceMetrics?
+    /// The `llm` action's per-user memory (``ServerRuntime/conversations``), shared with the apps.
+    public var conversations: any ConversationStore = InMemoryConversationStore()
     var counters: ServiceMetrics.AppCounters?
 
     /// Creates the pipeline.

@@ -21,6 +21,10 @@ struct BotActionContext: Sendable {
     /// The route's index, for log lines.
     var routeIndex: Int
     var logger: Logger
+    /// Where the `llm` action's calls are counted, if anywhere.
+    var metrics: ServiceMetrics? = nil
+    /// The `llm` action's memory (``ServerRuntime/conversations``), if any.
+    var conversations: (any ConversationStore)? = nil
 }
 
 /// What a bot action answers.

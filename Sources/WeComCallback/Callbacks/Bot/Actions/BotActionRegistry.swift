@@ -4,6 +4,7 @@ enum BotActionRegistry {
     static let all: [any BotAction.Type] = [
         BotTextAction.self, BotTemplateCardAction.self, BotUpdateCardAction.self, BotEchoAction.self,
         BotExecAction.self, BotIgnoreAction.self,
+        BotLLMAction.self,
     ]
 
     /// The action registered under `name`, if any.
