@@ -148,3 +148,47 @@ import Testing
         #expect(String(decoding: metrics.render(), as: UTF8.self).contains("wecom_store_errors_total{app=\"\",store=\"delivery\"} 1"))
     }
 }
+
+/// The llm action's memory shared through Redis (issue 15 with issue 13's [cluster]).
+@Suite(.serialized) struct RedisConversationStoreTests {
+    static func store(_ redis: RedisDeliveryStoreTests.RedisProcess, prefix: String) throws -> RedisConversationStore {
+        let settings = ClusterSettings(endpoint: RedisEndpoint(host: "127.0.0.1", port: redis.port), keyPrefix: prefix)
+        let store = RedisConversationStore(cluster: RedisCluster(settings: settings, logger: Logger(label: "test"), metrics: nil))
+        store.useCrypt(try RedisHealthAndOutcomeTests.crypt(), forApp: "app")
+        return store
+    }
+
+    @Test func anotherHostSeesTheSameHistorySealedAndTrimmed() throws {
+        let redis = try RedisDeliveryStoreTests.RedisProcess()
+        defer { redis.stop() }
+        let prefix = "c\(UInt32.random(in: 0...UInt32.max)):"
+        let (a, b) = (try Self.store(redis, prefix: prefix), try Self.store(redis, prefix: prefix))
+        let alice = ConversationKey(app: "app", user: "alice")
+        for i in 1...3 {
+            try a.append(ChatExchange(user: "秘密问题 \(i)", assistant: "answer \(i)"), to: alice, keeping: 2, ttl: .seconds(60))
+        }
+        // Host b never saw these exchanges: it reads them from Redis, the last two only.
+        #expect(try b.history(for: alice) == [ChatExchange(user: "秘密问题 2", assistant: "answer 2"),
+                                               ChatExchange(user: "秘密问题 3", assistant: "answer 3")])
+        #expect(try b.history(for: ConversationKey(app: "app", user: "bob")) == [])
+        // At rest the value is sealed: no message text in Redis.
+        let client = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: redis.port), timeout: .milliseconds(200))
+        guard case .array(let keys) = try client.command(["KEYS", prefix + "*"]), keys.count == 1, let name = keys.first?.text,
+              let value = try client.command(["GET", name]).text else {
+            Issue.record("one conversation key expected")
+            return
+        }
+        #expect(value.hasPrefix("v1:") && !value.contains("answer") && !name.contains("alice"))
+        guard case .integer(let ttl) = try client.command(["PTTL", name]) else { Issue.record("no TTL"); return }
+        #expect(ttl > 0 && ttl <= 60_000)
+    }
+
+    @Test func redisDownFallsBackToTheLocalCopy() throws {
+        let settings = ClusterSettings(endpoint: RedisEndpoint(host: "127.0.0.1", port: 1), keyPrefix: "x:")
+        let store = RedisConversationStore(cluster: RedisCluster(settings: settings, logger: Logger(label: "test"), metrics: nil))
+        store.useCrypt(try RedisHealthAndOutcomeTests.crypt(), forApp: "app")
+        let key = ConversationKey(app: "app", user: "alice")
+        try store.append(ChatExchange(user: "q", assistant: "a"), to: key, keeping: 6, ttl: .seconds(60))
+        #expect(try store.history(for: key) == [ChatExchange(user: "q", assistant: "a")])
+    }
+}

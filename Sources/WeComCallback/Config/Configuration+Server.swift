@@ -114,6 +114,7 @@ extension Configuration {
                 continue
             }
             (runtime.deliveries as? RedisDeliveryStore)?.useCrypt(crypt, forApp: app.name)
+            (runtime.conversations as? RedisConversationStore)?.useCrypt(crypt, forApp: app.name)
             let sender = app.activeSend.map {
                 ActiveSender(appName: app.name, corpID: app.credentials.corpID, settings: $0, tokenStore: runtime.tokens,
                              logger: logger)
@@ -145,8 +146,10 @@ extension Configuration {
                                  metrics: metrics, programs: programs)
         }
         let redis = RedisCluster(settings: cluster, logger: logger, metrics: metrics)
-        return ServerRuntime(deliveries: RedisDeliveryStore(cluster: redis, capacity: server.dedupEntries, ttl: server.deliveryTTL),
-                             metrics: metrics, tokens: RedisTokenStore(cluster: redis), programs: programs)
+        var runtime = ServerRuntime(deliveries: RedisDeliveryStore(cluster: redis, capacity: server.dedupEntries, ttl: server.deliveryTTL),
+                                    metrics: metrics, tokens: RedisTokenStore(cluster: redis), programs: programs)
+        runtime.conversations = RedisConversationStore(cluster: redis)
+        return runtime
     }
 }
 
