@@ -6,6 +6,7 @@
 #   (3)  wecom-fcgi   echo, --threads = cores, unix socket, the location of nginx.conf.example
 #   (3a) wecom-fcgi   as (3), --threads CONNS (to tell the thread count from keep-alive in 3b)
 #   (3c) wecom-fcgi   as (3), built with --static-swift-stdlib (resident memory)
+#   (3d) wecom-fcgi   as (3) with [cluster] on against a local redis-server (the cost of sharing state)
 #   (3b) wecom-fcgi   keep-alive: nginx.conf.example's commented keep-alive lines, upstream keepalive
 #                     CONNS, --threads CONNS + 8 (more threads than kept connections, as it says)
 #   (4)  wecom-app-svr 0.1.0 (the original framework) as its README runs it (Flask's server), proxy_pass
@@ -36,7 +37,7 @@ WARMUP=${WARMUP:-2s}
 COUNT=${COUNT:-2000}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
 WECOM_FCGI_ARGS=${WECOM_FCGI_ARGS:-}
-ROWS=${ROWS:-ceiling c-floor wecom-fcgi wecom-fcgi-threads wecom-fcgi-static wecom-fcgi-keepalive wecom-app-svr wechatpy-gunicorn}
+ROWS=${ROWS:-ceiling c-floor wecom-fcgi wecom-fcgi-cluster wecom-fcgi-threads wecom-fcgi-static wecom-fcgi-keepalive wecom-app-svr wechatpy-gunicorn}
 PORT=${PORT:-18080}
 APP_SVR_PORT=$((PORT + 1))
 WECHATPY_PORT=$((PORT + 2))
@@ -45,6 +46,8 @@ WECHATPY_PORT=$((PORT + 2))
 export WECOM_APP_CORP_ID=ww1436e0e65a779aee
 export WECOM_APP_TOKEN=hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo
 export WECOM_APP_AES_KEY=6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt
+# The environment-only echo app even where the package installed /etc/wecom-fcgi/config.toml.
+export WECOM_FCGI_CONFIG=none
 
 log() { echo "run-compare: $*" >&2; }
 
@@ -97,8 +100,9 @@ text = open(sys.argv[1], encoding="utf-8").read()
 q, b = re.search(r'\{q="([^"]*)", b="([^"]*)"\}', text).groups()
 env = {"REQUEST_METHOD": "POST", "QUERY_STRING": q, "DOCUMENT_URI": "/wecom/callback",
        "CONTENT_LENGTH": str(len(b)), "CONTENT_TYPE": "text/xml", "PATH": "/usr/bin:/bin"}
-env.update({k: v for k, v in os.environ.items() if k.startswith("WECOM_APP_")})
-out = subprocess.run([sys.argv[2]], input=b.encode(), env=env, capture_output=True, check=True).stdout
+env.update({k: v for k, v in os.environ.items() if k.startswith("WECOM_APP_") or k == "WECOM_FCGI_CONFIG"})
+# The pre-generated messages carry fixed timestamps: the replay window is off, as in every row.
+out = subprocess.run([sys.argv[2], "serve", "--max-timestamp-skew-s", "0"], input=b.encode(), env=env, capture_output=True, check=True).stdout
 head, _, body = out.partition(b"\r\n\r\n")
 if not body.startswith(b"<xml>"):
     sys.exit(f"run-compare: the CGI run did not answer a reply envelope: {out[:300]!r}")
@@ -292,6 +296,22 @@ for row in $ROWS; do
         ;;
     wecom-fcgi)
         measure_wecom wecom-fcgi "(3) wecom-fcgi, $CORES threads" "$BIN" wecom-fcgi "$CORES" /wecom/callback
+        ;;
+    wecom-fcgi-cluster)
+        # (3d) as (3) with [cluster] on: retry claims and outcomes in a local redis-server (issue 13's cost).
+        REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$RUN/redis.log" 2>&1 &
+        redis_pid=$!
+        PIDS+=("$redis_pid")
+        wait_for redis-server bash -c "exec 3<>/dev/tcp/127.0.0.1/$REDIS_PORT"
+        printf '[server]\nmax_timestamp_skew_s = 0\n[cluster]\nredis_url = "redis://127.0.0.1:%s/0"\n[[app]]\nname = "bench"\ncorp_id = "%s"\ntoken = "%s"\nencoding_aes_key = "%s"\n[[app.route]]\naction = "echo"\n' \
+            "$REDIS_PORT" "$WECOM_APP_CORP_ID" "$WECOM_APP_TOKEN" "$WECOM_APP_AES_KEY" >"$RUN/cluster.toml"
+        saved_args=$WECOM_FCGI_ARGS
+        WECOM_FCGI_ARGS="$WECOM_FCGI_ARGS --config $RUN/cluster.toml"
+        measure_wecom wecom-fcgi-cluster "(3d) wecom-fcgi, $CORES threads, [cluster] on (local Redis)" "$BIN" wecom-fcgi \
+            "$CORES" /wecom/callback
+        WECOM_FCGI_ARGS=$saved_args
+        stop_server "$redis_pid"
         ;;
     wecom-fcgi-threads)
         # (3a) as (3) but with --threads = connections: separates the thread count from keep-alive in (3b).
