@@ -154,21 +154,11 @@ extension ConfigLoader {
                 error("\(path).content_regex", "needs msg_type text, voice or mixed (this route has msg_type = \"\(type)\")")
             }
         }
-        var action: (any BotAction)?
-        if let name = string(table, "action", at: path) {
-            if let type = BotActionRegistry.action(named: name) {
-                for key in BotActionRegistry.allKeys where table[key] != nil && !type.keys.contains(key) {
-                    error("\(path).\(key)", "not used by action \"\(name)\"")
-                }
-                self.baseEnvironment = baseEnvironment
-                action = type.load(from: table, at: path, loader: &self)
-            } else {
-                let suggestion = EditDistance.suggestion(for: name, among: BotActionRegistry.names)
-                error("\(path).action", "unknown bot action \"\(name)\"" + (suggestion.map { "; did you mean \"\($0)\"?" }
-                    ?? " (one of \(BotActionRegistry.names.joined(separator: ", ")))"))
-            }
-        } else if table["action"] == nil {
-            error("\(path).action", "missing")
+        self.baseEnvironment = baseEnvironment
+        let action: (any BotAction)? = loadAction(table, at: path, noun: "bot action", names: BotActionRegistry.names,
+                                                 allKeys: BotActionRegistry.allKeys) { name in
+            guard let type = BotActionRegistry.action(named: name) else { return nil }
+            return (type.keys, { (loader: inout ConfigLoader) in type.load(from: table, at: path, loader: &loader) })
         }
         guard problems[before...].allSatisfy({ $0.severity == .warning }), let action else { return nil }
         return BotRoute(index: index, conditions: conditions, action: action)

@@ -79,6 +79,56 @@ struct ConfigLoader {
         return value
     }
 
+    /// `command` of an action that runs a program: argv (no shell), `command[0]` resolved in `PATH` (or
+    /// against the configuration's directory when it holds a `/`).
+    /// - Returns: `nil` when `command` is missing or malformed (reported; stop there); else the argv and the
+    ///   resolved executable, `nil` when it cannot be found (reported; the other keys are still checked).
+    mutating func programCommand(_ table: [String: ConfigValue], at path: String, action: String) -> (command: [String], executable: String?)? {
+        let keyPath = "\(path).command"
+        guard table["command"] != nil else {
+            error(keyPath, "missing (action \"\(action)\" needs it)")
+            return nil
+        }
+        guard let command = stringArray(table, "command", at: path) else { return nil }
+        guard let program = command.first, !program.isEmpty else {
+            error(keyPath, "must be a non-empty array of strings (argv; no shell)")
+            return nil
+        }
+        let searchPath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        let resolved = ExecRunner.resolve(program.hasPrefix("/") || !program.contains("/") ? program : absolute(program), path: searchPath)
+        if resolved == nil {
+            error("\(keyPath)[0]", program.contains("/")
+                ? "\(program) does not exist or is not an executable file"
+                : "\(program) not found in PATH or not executable")
+        }
+        return (command, resolved)
+    }
+
+    /// `action = "…"` of a route, resolved through a registry: unknown names get a did-you-mean, keys of other
+    /// actions are refused ("not used by action"), and the action loads its own keys.
+    /// - Parameters:
+    ///   - noun: "action" or "bot action", for the unknown-name message.
+    ///   - names: every registered name; `allKeys`: every key any registered action reads.
+    ///   - lookup: for a name, the action's keys and its loader, or `nil` when it is not registered.
+    /// - Returns: the loaded action, or `nil` after reporting what was wrong.
+    mutating func loadAction<Loaded>(_ table: [String: ConfigValue], at path: String, noun: String, names: [String], allKeys: [String],
+                                     lookup: (String) -> (keys: [String], load: (inout ConfigLoader) -> Loaded?)?) -> Loaded? {
+        guard let name = string(table, "action", at: path) else {
+            if table["action"] == nil { error("\(path).action", "missing") }
+            return nil
+        }
+        guard let (keys, load) = lookup(name) else {
+            let suggestion = EditDistance.suggestion(for: name, among: names)
+            error("\(path).action", "unknown \(noun) \"\(name)\"" + (suggestion.map { "; did you mean \"\($0)\"?" }
+                ?? " (one of \(names.joined(separator: ", ")))"))
+            return nil
+        }
+        for key in allKeys where table[key] != nil && !keys.contains(key) {
+            error("\(path).\(key)", "not used by action \"\(name)\"")
+        }
+        return load(&self)
+    }
+
     mutating func stringArray(_ table: [String: ConfigValue], _ key: String, at path: String) -> [String]? {
         guard let value = table[key] else { return nil }
         guard case .array(let items) = value else {
@@ -466,21 +516,11 @@ struct ConfigLoader {
             }
         }
 
-        var action: (any Action)?
-        if let name = string(table, "action", at: path) {
-            if let type = ActionRegistry.action(named: name) {
-                for key in ActionRegistry.allKeys where table[key] != nil && !type.keys.contains(key) {
-                    error("\(path).\(key)", "not used by action \"\(name)\"")
-                }
-                self.baseEnvironment = baseEnvironment
-                action = type.load(from: table, at: path, loader: &self)
-            } else {
-                let suggestion = EditDistance.suggestion(for: name, among: ActionRegistry.names)
-                error("\(path).action", "unknown action \"\(name)\"" + (suggestion.map { "; did you mean \"\($0)\"?" }
-                    ?? " (one of \(ActionRegistry.names.joined(separator: ", ")))"))
-            }
-        } else if table["action"] == nil {
-            error("\(path).action", "missing")
+        self.baseEnvironment = baseEnvironment
+        let action: (any Action)? = loadAction(table, at: path, noun: "action", names: ActionRegistry.names,
+                                              allKeys: ActionRegistry.allKeys) { name in
+            guard let type = ActionRegistry.action(named: name) else { return nil }
+            return (type.keys, { (loader: inout ConfigLoader) in type.load(from: table, at: path, loader: &loader) })
         }
         guard problems[before...].allSatisfy({ $0.severity == .warning }), let action else { return nil }
         return Route(index: index, conditions: conditions, anyAction: action)

@@ -36,22 +36,7 @@ struct BotExecAction: BotAction, BotStreamProducer {
     var baseEnvironment: [String: String]
 
     static func load(from table: [String: ConfigValue], at path: String, loader: inout ConfigLoader) -> BotExecAction? {
-        let keyPath = "\(path).command"
-        guard table["command"] != nil else {
-            loader.error(keyPath, "missing (action \"exec\" needs it)")
-            return nil
-        }
-        guard let command = loader.stringArray(table, "command", at: path) else { return nil }
-        guard let program = command.first, !program.isEmpty else {
-            loader.error(keyPath, "must be a non-empty array of strings (argv; no shell)")
-            return nil
-        }
-        let searchPath = loader.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        let resolved = ExecRunner.resolve(program.hasPrefix("/") || !program.contains("/") ? program : loader.absolute(program), path: searchPath)
-        if resolved == nil {
-            loader.error("\(keyPath)[0]", program.contains("/")
-                ? "\(program) does not exist or is not an executable file" : "\(program) not found in PATH or not executable")
-        }
+        guard let (command, executable) = loader.programCommand(table, at: path, action: name) else { return nil }
         var timeout = defaultTimeoutMS
         if let ms = loader.integer(table, "timeout_ms", at: path) {
             if (1...maxTimeoutMS).contains(ms) { timeout = ms } else { loader.error("\(path).timeout_ms", "must be between 1 and \(maxTimeoutMS) (a stream ends after six minutes)") }
@@ -65,7 +50,7 @@ struct BotExecAction: BotAction, BotStreamProducer {
             }
         }
         let onError = loader.template(table, "on_error", at: path)
-        guard let resolved else { return nil }
+        guard let resolved = executable else { return nil }
         return BotExecAction(command: command, executable: resolved, timeoutMS: timeout, onError: onError, jsonOutput: json,
                              baseEnvironment: loader.baseEnvironment)
     }
