@@ -91,6 +91,24 @@ import Testing
         #expect(owner.read(id, now: now)?.shownContent == "secret")
     }
 
+    @Test func aStreamLostFromRedisIsWrittenWholeAgainByItsOwnersNextWrite() throws {
+        let redis = try RedisDeliveryStoreTests.RedisProcess()
+        defer { redis.stop() }
+        let prefix = "s\(UInt32.random(in: 0...UInt32.max)):"
+        let (owner, other) = (try Self.store(port: redis.port, prefix: prefix), try Self.store(port: redis.port, prefix: prefix))
+        let now = ContinuousClock.now
+        owner.open(BotStream(id: id), forMessage: key, now: now, lifetime: .seconds(60))
+        #expect(owner.append(Array("one ".utf8), to: id))
+        // Redis restarted empty meanwhile: the next write carries everything this host has.
+        let client = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: redis.port), timeout: .milliseconds(200))
+        _ = try client.command(["FLUSHALL"])
+        #expect(other.read(id, now: now) == nil)
+        #expect(owner.append(Array("two".utf8), to: id))
+        #expect(other.read(id, now: now)?.shownContent == "one two")
+        guard case .integer(let ttl) = try client.command(["PTTL", prefix + "stream:" + id]) else { Issue.record("no TTL"); return }
+        #expect(ttl > 0 && ttl <= 60_000)
+    }
+
     @Test func redisDownFallsBackToThisHostsCopy() throws {
         let store = try Self.store(port: 1, prefix: "x:")
         let now = ContinuousClock.now

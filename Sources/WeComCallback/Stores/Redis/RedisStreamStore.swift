@@ -10,8 +10,8 @@ import Platform
 ///
 /// Keys and values:
 /// - `<prefix>stream:<stream id>`: the stream (id, content, finish, images, card, owner, response_url) as JSON,
-///   with a `PX` of what is left of the stream's lifetime; writes after the first are `SET … XX`, so an
-///   expired stream is never brought back.
+///   with a `PX` of what is left of the stream's lifetime (the owner stops writing once it has expired, and a
+///   write after Redis was down brings the whole stream back, since this host's copy is complete).
 /// - `<prefix>stream-answer:<SHA-256 of the delivery key, hex>`: what the message's first arrival answered
 ///   (`{"stream":id}`, `{"reply":…}` or `{"none":true}`), so a retried msgid gets the same stream on any host;
 ///   `PX` of the lifetime.
@@ -58,7 +58,7 @@ public final class RedisStreamStore: StreamStore {
             owned = owned.filter { $0.value.expires > now }
             owned[stream.id] = Owned(bot: bot, expires: now + lifetime)
         }
-        write(stream, bot: bot, ttl: lifetime, onlyIfPresent: false)
+        write(stream, bot: bot, ttl: lifetime)
         writeAnswer(.stream(stream.id), key: key, ttl: lifetime)
     }
 
@@ -112,14 +112,13 @@ public final class RedisStreamStore: StreamStore {
     private func publish(_ id: String, now: ContinuousClock.Instant) {
         guard let owner = owned.withLock({ $0[id] }), owner.expires > now,
               let stream = local.read(id, now: now) else { return }
-        write(stream, bot: owner.bot, ttl: owner.expires - now, onlyIfPresent: true)
+        write(stream, bot: owner.bot, ttl: owner.expires - now)
     }
 
-    private func write(_ stream: BotStream, bot: String, ttl: Duration, onlyIfPresent: Bool) {
+    private func write(_ stream: BotStream, bot: String, ttl: Duration) {
         guard let crypt = crypts.withLock({ $0[bot] }), let json = Self.encode(stream),
               let value = Self.seal(json, bot: bot, with: crypt) else { return }
-        var command = ["SET", streamKey(stream.id), value, "PX", String(max(1, ttl.inMilliseconds))]
-        if onlyIfPresent { command.append("XX") }
+        let command = ["SET", streamKey(stream.id), value, "PX", String(max(1, ttl.inMilliseconds))]
         _ = cluster.run("write", store: "stream") { client throws(RedisError) in try client.command(command) }
     }
 
