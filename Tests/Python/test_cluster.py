@@ -341,3 +341,70 @@ def _ignore(call) -> None:
         call()
     except Exception:
         pass
+
+
+def test_an_ai_bot_stream_started_on_one_host_is_refreshed_to_finish_through_the_others(stack_factory, tmp_path, redis):
+    import bot_crypto as bc
+
+    runs = tmp_path / "runs"
+    prog = program(tmp_path, textwrap.dedent(f"""\
+        cat >/dev/null
+        echo run >> '{runs}'
+        for i in 1 2 3 4 5; do sleep 0.3; printf '秘密 step %s\\n' "$i"; done
+        printf 'done'
+        """))
+    config = tmp_path / "bot.toml"
+    prefix = f"t{uuid.uuid4().hex[:8]}:"
+    config.write_text(textwrap.dedent(f"""\
+        [cluster]
+        redis_url = "{redis.url}"
+        key_prefix = "{prefix}"
+        timeout_ms = 200
+
+        [[bot]]
+        name = "assistant"
+        path = "/bot"
+        token = "{bc.TOKEN}"
+        encoding_aes_key = "{bc.AES_KEY}"
+
+        [[bot.route]]
+        msg_type = "text"
+        action = "exec"
+        command = ["{prog}"]
+        timeout_ms = 20000
+        """), encoding="utf-8")
+    hosts = three_hosts(stack_factory, config)
+
+    def reply(host, message) -> dict:
+        target, body, _, nonce = bc.request(message)
+        response = host.post(target, body, content_type="application/json")
+        assert response.status == 200, response
+        return bc.open_reply(response.body, nonce)
+
+    msg = bc.message("text", {"content": "tell me"}, msgid="cluster-stream-1")
+    first = reply(hosts[0], msg)
+    stream_id = first["stream"]["id"]
+    assert first["stream"]["finish"] is False
+    # WeCom's retry of the msgid lands on another host: the same stream, no second run.
+    assert reply(hosts[1], msg)["stream"]["id"] == stream_id
+    seen, n, deadline = [], 0, time.monotonic() + 20
+    while time.monotonic() < deadline:
+        n += 1
+        r = reply(hosts[1 + n % 2], bc.message("stream", {"id": stream_id}, msgid=f"cluster-refresh-{n}"))
+        assert r["msgtype"] == "stream" and r["stream"]["id"] == stream_id
+        seen.append(r["stream"])
+        if r["stream"]["finish"]:
+            break
+        time.sleep(0.1)
+    expected = "".join(f"秘密 step {i}\n" for i in range(1, 6)) + "done"
+    contents = [s["content"] for s in seen]
+    assert seen[-1]["finish"] is True and contents[-1] == expected
+    partial = [c for s, c in zip(seen, contents) if not s["finish"] and c]
+    assert partial and all(expected.startswith(c) and c != expected for c in partial)  # seen growing on hosts 2 and 3
+    for earlier, later in zip(contents, contents[1:]):
+        assert later.startswith(earlier)
+    assert runs.read_text() == "run\n"
+    # At rest: sealed with the bot's key, with the stream's lifetime as TTL.
+    stored = redis.cli("GET", f"{prefix}stream:{stream_id}")
+    assert "v1:assistant:" in stored and "step" not in stored
+    assert 0 < int(redis.cli("PTTL", f"{prefix}stream:{stream_id}")) <= 360_000

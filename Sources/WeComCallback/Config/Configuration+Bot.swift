@@ -77,6 +77,7 @@ extension Configuration {
                                        programs: runtime.programs, responseURL: runtime.responseURL, metrics: runtime.metrics)
             pipeline.conversations = runtime.conversations
             (runtime.conversations as? RedisConversationStore)?.useCrypt(crypt, forApp: bot.name)
+            (runtime.streams as? RedisStreamStore)?.useCrypt(crypt, forBot: bot.name)
             out.append(CallbackApp(name: bot.name, path: bot.path, crypt: crypt, corpID: "", processor: pipeline, kind: .bot))
         }
         return out

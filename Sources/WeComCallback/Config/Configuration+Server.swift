@@ -149,6 +149,7 @@ extension Configuration {
         var runtime = ServerRuntime(deliveries: RedisDeliveryStore(cluster: redis, capacity: server.dedupEntries, ttl: server.deliveryTTL),
                                     metrics: metrics, tokens: RedisTokenStore(cluster: redis), programs: programs)
         runtime.conversations = RedisConversationStore(cluster: redis)
+        runtime.streams = RedisStreamStore(cluster: redis)
         return runtime
     }
 }
