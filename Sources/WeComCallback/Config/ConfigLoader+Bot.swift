@@ -100,22 +100,8 @@ extension ConfigLoader {
         let journal = string(table, "journal", at: path).map(absolute)
         if let journal { checkJournal(journal, at: "\(path).journal") }
 
-        var routes: [BotRoute] = []
-        switch table["route"] {
-        case nil:
-            warning("\(path).route", "no routes: no message gets a reply")
-        case .array(let items)?:
-            var base = environment
-            for name in secretNames { base[name] = nil }
-            for (j, item) in items.enumerated() {
-                guard case .table(let t) = item else {
-                    error("\(path).route[\(j)]", "must be a table")
-                    continue
-                }
-                if let route = loadBotRoute(t, index: j, at: "\(path).route[\(j)]", baseEnvironment: base) { routes.append(route) }
-            }
-        case let other?:
-            error("\(path).route", "must be an array of tables ([[bot.route]]), not \(Self.article(other.typeName))")
+        let routes = loadRoutes(table, at: path, header: "[[bot.route]]", secretNames: secretNames) { loader, t, j, routePath, base in
+            loader.loadBotRoute(t, index: j, at: routePath, baseEnvironment: base)
         }
         guard problems[before...].allSatisfy({ $0.severity == .warning }), let name, let botPath, let token, let key else { return nil }
         return BotConfiguration(name: name, path: botPath, token: token, encodingAESKey: key, aibotID: aibotID,

@@ -129,6 +129,31 @@ struct ConfigLoader {
         return load(&self)
     }
 
+    /// `route` of an app or bot: each `[[….route]]` table loaded by `load` with the environment programs start
+    /// from (the server's, without any secret).
+    /// - Returns: the routes that loaded (the others are reported).
+    mutating func loadRoutes<R>(_ table: [String: ConfigValue], at path: String, header: String, secretNames: Set<String>,
+                                _ load: (inout ConfigLoader, [String: ConfigValue], Int, String, [String: String]) -> R?) -> [R] {
+        var routes: [R] = []
+        switch table["route"] {
+        case nil:
+            warning("\(path).route", "no routes: no message gets a reply")
+        case .array(let items)?:
+            var base = environment
+            for name in secretNames { base[name] = nil }
+            for (j, item) in items.enumerated() {
+                guard case .table(let t) = item else {
+                    error("\(path).route[\(j)]", "must be a table")
+                    continue
+                }
+                if let route = load(&self, t, j, "\(path).route[\(j)]", base) { routes.append(route) }
+            }
+        case let other?:
+            error("\(path).route", "must be an array of tables (\(header)), not \(Self.article(other.typeName))")
+        }
+        return routes
+    }
+
     mutating func stringArray(_ table: [String: ConfigValue], _ key: String, at path: String) -> [String]? {
         guard let value = table[key] else { return nil }
         guard case .array(let items) = value else {
@@ -383,22 +408,8 @@ struct ConfigLoader {
         let journal = string(table, "journal", at: path).map(absolute)
         if let journal { checkJournal(journal, at: "\(path).journal") }
 
-        var routes: [Route] = []
-        switch table["route"] {
-        case nil:
-            warning("\(path).route", "no routes: no message gets a reply")
-        case .array(let items)?:
-            var base = environment
-            for name in secretNames { base[name] = nil }
-            for (j, item) in items.enumerated() {
-                guard case .table(let t) = item else {
-                    error("\(path).route[\(j)]", "must be a table")
-                    continue
-                }
-                if let route = loadRoute(t, index: j, at: "\(path).route[\(j)]", baseEnvironment: base) { routes.append(route) }
-            }
-        case let other?:
-            error("\(path).route", "must be an array of tables ([[app.route]]), not \(Self.article(other.typeName))")
+        let routes = loadRoutes(table, at: path, header: "[[app.route]]", secretNames: secretNames) { loader, t, j, routePath, base in
+            loader.loadRoute(t, index: j, at: routePath, baseEnvironment: base)
         }
 
         guard problems[before...].allSatisfy({ $0.severity == .warning }), let name, let credentials else { return nil }
