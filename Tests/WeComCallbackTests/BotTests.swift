@@ -226,6 +226,28 @@ final class FakeClock: Sendable {
         }
     }
 
+    @Test func anAppBesideABotNeedsItsOwnPath() {
+        do throws(ConfigError) {
+            _ = try Configuration.parse("""
+                [[app]]
+                name = "a"
+                corp_id = "wwcorp"
+                token = "T1"
+                encoding_aes_key = "\(Bot.key)"
+                [[bot]]
+                name = "b"
+                path = "/bot"
+                token = "T2"
+                encoding_aes_key = "\(Bot.key)"
+                """, environment: [:])
+            Issue.record("an app without a path was accepted beside a bot")
+        } catch {
+            #expect(error.problems.map(\.description).filter { !$0.hasPrefix("warning:") } == [
+                "app[0].path: missing: required when the configuration has more than one app or bot (line 1)",
+            ])
+        }
+    }
+
     @Test func execTimeoutIsBoundedBySixMinutes() {
         #expect(throws: ConfigError.self) {
             try Bot.config("[[bot.route]]\naction = \"exec\"\ncommand = [\"/bin/cat\"]\ntimeout_ms = 345001\n")

@@ -171,7 +171,7 @@ import Testing
         #expect(problems(toml.replacingOccurrences(of: "[[app.route]]", with: secrets + "[[app.route]]")) == [
             "app[1].name: duplicate name \"a\" (also app[0].name) (line 10)",
             "app[1].path: duplicate path \"/x\" (also app[0].path) (line 11)",
-            "app[2].path: missing: required when there is more than one app (line 17)",
+            "app[2].path: missing: required when the configuration has more than one app or bot (line 17)",
         ])
     }
 

@@ -370,7 +370,7 @@ struct ConfigLoader {
         if let appPath, !appPath.hasPrefix("/") {
             error("\(path).path", "must start with \"/\"")
         } else if table["path"] == nil, count > 1 {
-            error("\(path).path", "missing: required when there is more than one app")
+            error("\(path).path", "missing: required when the configuration has more than one app or bot")
         }
 
         let corpID = secret("corp_id", in: table, at: path, oneApp: count == 1)
