@@ -54,7 +54,7 @@ import Testing
                 "msg_signature": vector["msg_signature"] ?? "-", "timestamp": vector["timestamp"] ?? "-",
                 "nonce": vector["nonce"] ?? "-",
             ])
-            #expect(try WeComSimulation.JSONValue.parse(request.body) == .object(["encrypt": .string(vector["encrypt"] ?? "-")]))
+            #expect(try JSONValue.parse(request.body) == .object(["encrypt": .string(vector["encrypt"] ?? "-")]))
         }
     }
 
@@ -116,7 +116,7 @@ import Testing
         var builder = BotMessageBuilder(msgType: "text")
         builder.msgID = "m1"
         builder.content = "hi \"<&>\" 你好"
-        let json = try WeComSimulation.JSONValue.parse(try builder.render())
+        let json = try JSONValue.parse(try builder.render())
         #expect(json == .object([
             "msgid": .string("m1"), "aibotid": .string(builder.aibotID), "chattype": .string("single"),
             "from": .object(["userid": .string("zhangsan")]), "msgtype": .string("text"),
@@ -173,15 +173,15 @@ import Testing
 
     // MARK: - BotReply limits and rules
 
-    static func reply(_ json: WeComSimulation.JSONValue) throws(BotReplyViolation) -> BotReply {
+    static func reply(_ json: JSONValue) throws(BotReplyViolation) -> BotReply {
         try BotReply(plaintext: json.encoded())
     }
 
-    static func stream(_ id: String = "s", content: String? = "x", finish: Bool, images: Int = 0) -> WeComSimulation.JSONValue {
-        var body: [String: WeComSimulation.JSONValue] = ["id": .string(id), "finish": .bool(finish)]
+    static func stream(_ id: String = "s", content: String? = "x", finish: Bool, images: Int = 0) -> JSONValue {
+        var body: [String: JSONValue] = ["id": .string(id), "finish": .bool(finish)]
         if let content { body["content"] = .string(content) }
         if images > 0 {
-            let item = WeComSimulation.JSONValue.object(["msgtype": .string("image"), "image": .object([
+            let item = JSONValue.object(["msgtype": .string("image"), "image": .object([
                 "base64": .string("iVBORw0K"), "md5": .string("0123456789abcdef0123456789abcdef"),
             ])])
             body["msg_item"] = .array(Array(repeating: item, count: images))

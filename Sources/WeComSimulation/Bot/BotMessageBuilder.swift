@@ -1,3 +1,5 @@
+import WeComCallback
+
 /// Builds the decrypted JSON of an AI bot callback (wecom-aibot.md §2 messages, §3 events, §4 stream
 /// refreshes) the way WeCom sends it.
 ///

@@ -1,7 +1,8 @@
 import Foundation
+import WeComCallback
 
 /// One image of a final stream reply's `msg_item` (wecom-aibot.md §4).
-public struct BotStreamImage: Sendable, Equatable {
+public struct BotReplyImage: Sendable, Equatable {
     /// Size of the decoded image, bytes.
     public var byteCount: Int
     /// The `md5` the server sent (32 hex digits).
@@ -9,7 +10,7 @@ public struct BotStreamImage: Sendable, Equatable {
 }
 
 /// The `stream` object of a reply (wecom-aibot.md §4), checked against the limits.
-public struct BotStream: Sendable, Equatable {
+public struct BotReplyStream: Sendable, Equatable {
     /// The stream id the server chose.
     public var id: String
     /// `finish`: the last reply of the stream.
@@ -17,7 +18,7 @@ public struct BotStream: Sendable, Equatable {
     /// `content` (markdown, ≤ 20480 bytes of UTF-8); `nil` when absent.
     public var content: String?
     /// The images of `msg_item` (final reply only).
-    public var images: [BotStreamImage]
+    public var images: [BotReplyImage]
     /// `feedback.id`, when present.
     public var feedbackID: String?
 
@@ -62,7 +63,7 @@ public struct BotStream: Sendable, Equatable {
                 guard let md5 = item["image"]?["md5"]?.stringValue, md5.utf8.count == 32,
                       md5.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) })
                 else { throw .badImage("item \(index) has no 32-hex-digit image.md5") }
-                images.append(BotStreamImage(byteCount: bytes.count, md5: md5))
+                images.append(BotReplyImage(byteCount: bytes.count, md5: md5))
             }
         }
         if let feedback = value["feedback"], feedback != .null {
@@ -82,9 +83,9 @@ public struct BotReply: Sendable, Equatable {
         /// `{"msgtype":"template_card","template_card":{…}}`.
         case templateCard(JSONValue)
         /// `{"msgtype":"stream","stream":{…}}`.
-        case stream(BotStream)
+        case stream(BotReplyStream)
         /// `{"msgtype":"stream_with_template_card","stream":{…},"template_card":{…}}`.
-        case streamWithTemplateCard(BotStream, JSONValue)
+        case streamWithTemplateCard(BotReplyStream, JSONValue)
         /// `{"response_type":"update_template_card","userids":[…],"template_card":{…}}`.
         case updateTemplateCard(userIDs: [String], card: JSONValue)
     }
@@ -95,7 +96,7 @@ public struct BotReply: Sendable, Equatable {
     public var json: JSONValue
 
     /// The stream of a stream or stream_with_template_card reply.
-    public var stream: BotStream? {
+    public var stream: BotReplyStream? {
         switch form {
         case .stream(let stream), .streamWithTemplateCard(let stream, _): return stream
         default: return nil
@@ -124,7 +125,7 @@ public struct BotReply: Sendable, Equatable {
     /// Parses and checks decrypted reply bytes.
     /// - Parameter plaintext: the bytes from ``BotReplyEnvelope/open(with:requestNonce:)``.
     /// - Throws: ``BotReplyViolation/notUTF8``, ``BotReplyViolation/notJSON(_:)``, ``BotReplyViolation/badField(_:)``
-    ///   for an unknown msgtype or a missing part, and the stream limits of ``BotStream``; a template card's
+    ///   for an unknown msgtype or a missing part, and the stream limits of ``BotReplyStream``; a template card's
     ///   `task_id` over 128 bytes or outside `[0-9A-Za-z_@-]` is a ``BotReplyViolation/badField(_:)``.
     public init(plaintext: [UInt8]) throws(BotReplyViolation) {
         guard String(validating: plaintext, as: UTF8.self) != nil else { throw .notUTF8 }
@@ -148,9 +149,9 @@ public struct BotReply: Sendable, Equatable {
             }
             return card
         }
-        func stream() throws(BotReplyViolation) -> BotStream {
+        func stream() throws(BotReplyViolation) -> BotReplyStream {
             guard let stream = root["stream"], stream.isObject else { throw .badField("stream") }
-            return try BotStream(stream)
+            return try BotReplyStream(stream)
         }
 
         if root["response_type"]?.stringValue == "update_template_card" {
@@ -166,7 +167,7 @@ public struct BotReply: Sendable, Equatable {
         switch root["msgtype"]?.stringValue {
         case "text":
             guard let content = root["text"]?["content"]?.stringValue else { throw .badField("text.content") }
-            guard content.utf8.count <= BotStream.maxContentBytes else { throw .contentTooLong(content.utf8.count) }
+            guard content.utf8.count <= BotReplyStream.maxContentBytes else { throw .contentTooLong(content.utf8.count) }
             form = .text(content)
         case "template_card": form = .templateCard(try card())
         case "stream": form = .stream(try stream())

@@ -1,3 +1,5 @@
+import WeComCallback
+
 /// WeCom's side of a stream reply (wecom-aibot.md §4): after a first reply with `finish: false`, WeCom
 /// POSTs refreshes for the stream id until a reply says `finish: true`, for at most six minutes after
 /// the user's message.
@@ -45,7 +47,7 @@ public struct StreamDriver: Sendable {
     /// The template card of the first reply (`stream_with_template_card`), if any.
     public let card: JSONValue?
     /// The last stream reply received.
-    public private(set) var latest: BotStream
+    public private(set) var latest: BotReplyStream
     /// Refreshes answered so far.
     public private(set) var refreshes = 0
     /// When the last request (message or refresh) was sent.

@@ -296,12 +296,12 @@ struct SimulateBotMessageCommand: ParsableCommand {
     }
 
     /// One line per stream reply: `stream N: finish=BOOL, content="…"` (content as a JSON string).
-    func show(_ stream: BotStream, index: Int) {
+    func show(_ stream: BotReplyStream, index: Int) {
         let content = stream.content.map { String(decoding: JSONValue.string($0).encoded(), as: UTF8.self) } ?? "null"
         print("stream \(index): finish=\(stream.finish), content=\(content)")
     }
 
-    func summary(_ stream: BotStream, card: JSONValue?, refreshes: Int, elapsed: Duration) {
+    func summary(_ stream: BotReplyStream, card: JSONValue?, refreshes: Int, elapsed: Duration) {
         print("finished after \(refreshes) refreshes (\(String(format: "%.1f", elapsed.inSeconds)) s), stream id \(stream.id)")
         print("images: \(stream.images.count)")
         if let card {
