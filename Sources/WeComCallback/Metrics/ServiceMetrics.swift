@@ -234,7 +234,7 @@ public final class ServiceMetrics: Sendable {
         increment(.storeErrors, app: "", label: store)
     }
 
-    /// `wecom_programs_running`: how many exec programs run now (set before each render).
+    /// `wecom_programs_running`: how many `max_programs` slots are in use now — exec programs and `llm` calls (set before each render).
     /// - Parameter count: the running programs (``ProgramSupervisor/running``).
     public func programsRunning(_ count: Int) {
         runningPrograms.set(to: Double(count))
