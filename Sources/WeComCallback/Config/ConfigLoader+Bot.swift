@@ -67,34 +67,12 @@ extension ConfigLoader {
         let before = problems.count
         checkKeys(table, at: path, allowed: ConfigSchema.bot)
 
-        let name = string(table, "name", at: path)
-        if table["name"] == nil {
-            error("\(path).name", "missing")
-        } else if let name, name.isEmpty || name.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }) {
-            error("\(path).name", "must be non-empty, without spaces or control characters")
-        }
-        let botPath = string(table, "path", at: path)
-        if let botPath, !botPath.hasPrefix("/") {
-            error("\(path).path", "must start with \"/\"")
-        } else if table["path"] == nil {
-            error("\(path).path", "missing: a bot needs its own path")
-        }
+        let name = callbackName(table, at: path)
+        let botPath = callbackPath(table, at: path, missing: "a bot needs its own path")
         let token = secret("token", in: table, at: path, oneApp: false)
         let key = secret("encoding_aes_key", in: table, at: path, oneApp: false)
-        if let token, !(1...32).contains(token.count) || !token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
-            error("\(path).token", "must be 1 to 32 letters or digits")
-        }
-        if let key {
-            if key.count != 43 || !key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
-                error("\(path).encoding_aes_key", "must be exactly 43 letters or digits")
-            } else if let token {
-                do {
-                    _ = try WXBizMsgCrypt(token: token, encodingAESKey: key, receiveID: "")
-                } catch {
-                    self.error("\(path).encoding_aes_key", "not a valid EncodingAESKey (\(error.reason))")
-                }
-            }
-        }
+        checkToken(token, at: path)
+        if let key { _ = checkEncodingAESKey(key, token: token, receiveID: "", at: path) }
         let aibotID = string(table, "aibot_id", at: path)
         if let aibotID, aibotID.isEmpty { error("\(path).aibot_id", "must not be empty (leave it out to accept any)") }
         let journal = string(table, "journal", at: path).map(absolute)

@@ -337,6 +337,54 @@ struct ConfigLoader {
         return settings
     }
 
+    /// `name` of an `[[app]]` or `[[bot]]` table: required, non-empty, without spaces or control characters.
+    mutating func callbackName(_ table: [String: ConfigValue], at path: String) -> String? {
+        let name = string(table, "name", at: path)
+        if table["name"] == nil {
+            error("\(path).name", "missing")
+        } else if let name, name.isEmpty || name.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }) {
+            error("\(path).name", "must be non-empty, without spaces or control characters")
+        }
+        return name
+    }
+
+    /// `path` of an `[[app]]` or `[[bot]]` table: starts with `/`; when absent, `missing` (if given) is the problem.
+    mutating func callbackPath(_ table: [String: ConfigValue], at path: String, missing: String?) -> String? {
+        let value = string(table, "path", at: path)
+        if let value, !value.hasPrefix("/") {
+            error("\(path).path", "must start with \"/\"")
+        } else if table["path"] == nil, let missing {
+            error("\(path).path", "missing: " + missing)
+        }
+        return value
+    }
+
+    /// The Token's form (wecom-callback.md §2): 1 to 32 ASCII letters or digits.
+    mutating func checkToken(_ token: String?, at path: String) {
+        if let token, !(1...32).contains(token.count) || !token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+            error("\(path).token", "must be 1 to 32 letters or digits")
+        }
+    }
+
+    /// The EncodingAESKey (wecom-callback.md §2): exactly 43 ASCII letters or digits that decode to an AES-256
+    /// key, tried with this Token and receiveid (the corp id for an app, "" for an AI bot) when both are known.
+    /// - Returns: whether the key is usable with them; a problem is recorded for a bad key (not for a missing
+    ///   Token or receiveid, which their own reads report).
+    mutating func checkEncodingAESKey(_ key: String, token: String?, receiveID: String?, at path: String) -> Bool {
+        guard key.count == 43, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            error("\(path).encoding_aes_key", "must be exactly 43 letters or digits")
+            return false
+        }
+        guard let token, let receiveID else { return false }
+        do {
+            _ = try WXBizMsgCrypt(token: token, encodingAESKey: key, receiveID: receiveID)
+            return true
+        } catch {
+            self.error("\(path).encoding_aes_key", "not a valid EncodingAESKey (\(error.reason))")
+            return false
+        }
+    }
+
     /// Every environment variable that may hold a secret: the fallback names and each `*_env` value.
     func secretVariableNames(_ apps: [[String: ConfigValue]]) -> Set<String> {
         var names = Set(ConfigSchema.fallbackVariables.values)
@@ -359,19 +407,9 @@ struct ConfigLoader {
         let before = problems.count
         checkKeys(table, at: path, allowed: ConfigSchema.app)
 
-        let name = string(table, "name", at: path)
-        if table["name"] == nil {
-            error("\(path).name", "missing")
-        } else if let name, name.isEmpty || name.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }) {
-            error("\(path).name", "must be non-empty, without spaces or control characters")
-        }
-
-        let appPath = string(table, "path", at: path)
-        if let appPath, !appPath.hasPrefix("/") {
-            error("\(path).path", "must start with \"/\"")
-        } else if table["path"] == nil, count > 1 {
-            error("\(path).path", "missing: required when the configuration has more than one app or bot")
-        }
+        let name = callbackName(table, at: path)
+        let appPath = callbackPath(table, at: path,
+                                   missing: count > 1 ? "required when the configuration has more than one app or bot" : nil)
 
         let corpID = secret("corp_id", in: table, at: path, oneApp: count == 1)
         let token = secret("token", in: table, at: path, oneApp: count == 1)
@@ -379,22 +417,10 @@ struct ConfigLoader {
         if let corpID, corpID.isEmpty || corpID.contains(where: \.isWhitespace) {
             error("\(path).corp_id", "must be non-empty, without spaces")
         }
-        if let token, !(1...32).contains(token.count) || !token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
-            error("\(path).token", "must be 1 to 32 letters or digits")
-        }
+        checkToken(token, at: path)
         var credentials: AppCredentials?
-        if let key {
-            if key.count != 43 || !key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
-                error("\(path).encoding_aes_key", "must be exactly 43 letters or digits")
-            } else if let corpID, let token {
-                let candidate = AppCredentials(corpID: corpID, token: token, encodingAESKey: key)
-                do {
-                    _ = try candidate.makeCrypt()
-                    credentials = candidate
-                } catch {
-                    self.error("\(path).encoding_aes_key", "not a valid EncodingAESKey (\(error.reason))")
-                }
-            }
+        if let key, checkEncodingAESKey(key, token: token, receiveID: corpID, at: path), let corpID, let token {
+            credentials = AppCredentials(corpID: corpID, token: token, encodingAESKey: key)
         }
 
         let activeSend = loadActiveSend(table, at: path)
