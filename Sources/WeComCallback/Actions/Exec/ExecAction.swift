@@ -26,6 +26,8 @@ public struct ExecAction: Sendable, Equatable {
     public var maxOutputBytes: Int
     /// The environment programs start from (secrets already removed).
     public var baseEnvironment: [String: String]
+    /// `media = "download"`: a message's `MediaId` is downloaded before the program starts.
+    public var downloadMedia: Bool = false
 
     /// The most of a program's plain (non-JSON) output that becomes a text reply: 8 KiB, 4 messages by
     /// active send. Output that merely starts with `{` is text too, and should not become 32 messages.
@@ -71,26 +73,106 @@ public struct ExecAction: Sendable, Equatable {
     }
 
     /// Runs the program for a message and interprets its output.
+    ///
+    /// Around the program: its `WECOM_OUTPUT_DIR` (a private directory made for the run); with
+    /// `media = "download"` the message's `MediaId` fetched through `media` into a second private
+    /// directory first (``MediaFile``: environment and the `MediaFile` stdin object); a reply object
+    /// with `File` uploaded through `media` and answered with the returned `media_id`. Both
+    /// directories are removed when the run ends, whatever its outcome. The download, the program and
+    /// the upload share one `timeout_ms` deadline.
     /// - Parameters:
     ///   - message: the message.
-    ///   - json: the message's JSON form (the program's stdin).
+    ///   - json: the message's JSON form (the program's stdin, before `MediaFile` is added).
     ///   - appName: the app's configured name.
     ///   - metrics: where a failure is counted, if anywhere.
     ///   - slot: the ``ProgramSupervisor`` slot the program runs in, if supervised (its process group is
     ///     recorded there while it runs).
+    ///   - media: the app's media API (`nil` without `corp_secret`).
     /// - Returns: the reply, no reply, or a failure with the `on_error` fallback; plus stderr's first line.
     func perform(message: InboundMessage, json: [UInt8], appName: String, metrics: ServiceMetrics? = nil,
-                 slot: ProgramSupervisor.Slot? = nil) -> (result: ActionResult, stderr: String) {
-        let runner = ExecRunner(executable: executable, arguments: command, timeoutMS: timeoutMS, maxOutputBytes: maxOutputBytes)
-        let outcome = runner.run(input: json, environment: environment(for: message, appName: appName), slot: slot)
+                 slot: ProgramSupervisor.Slot? = nil, media: MediaAPI? = nil) -> (result: ActionResult, stderr: String) {
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMS)
         let fallback = fallbackReply(for: message)
+        let mediaFailed: (MediaError) -> (result: ActionResult, stderr: String) = { error in
+            metrics?.execFailure(app: appName, error == .timedOut ? .timeout : .media)
+            return (.failed(reason: "exec \(command[0]): \(error)", fallback: fallback), "")
+        }
+        guard let output = PrivateDirectory.make(prefix: "wecom-out") else {
+            metrics?.execFailure(app: appName, .spawn)
+            return (.failed(reason: "exec \(command[0]): cannot create WECOM_OUTPUT_DIR", fallback: fallback), "")
+        }
+        defer { output.remove() }
+        var environment = environment(for: message, appName: appName)
+        environment["WECOM_OUTPUT_DIR"] = output.path
+        var input = json
+        var mediaDirectory: PrivateDirectory?
+        defer { mediaDirectory?.remove() }
+        if downloadMedia, let mediaID = message.jsonObject()["MediaId"] as? String, !mediaID.isEmpty {
+            guard let media else { return mediaFailed(.api(.tokenUnavailable("the app has no corp_secret"))) }
+            guard let directory = PrivateDirectory.make(prefix: "wecom-media") else { return mediaFailed(.file("cannot create a private directory")) }
+            mediaDirectory = directory
+            let file: MediaFile
+            do {
+                file = try media.download(mediaID: mediaID, deadline: deadline, into: directory)
+            } catch {
+                return mediaFailed(error)
+            }
+            environment.merge(file.environment) { _, new in new }
+            var object = message.jsonObject()
+            object["MediaFile"] = file.appJSON
+            input = []
+            JSONText.write(object, to: &input)
+        }
+        let remainingMS = max(1, Int(((deadline - .now) / .milliseconds(1)).rounded(.up)))
+        let runner = ExecRunner(executable: executable, arguments: command, timeoutMS: remainingMS, maxOutputBytes: maxOutputBytes)
+        let outcome = runner.run(input: input, environment: environment, slot: slot)
         if let failure = outcome.failure {
             metrics?.execFailure(app: appName, Self.metricsKind(failure))
             return (.failed(reason: "exec \(command[0]): \(failure)", fallback: fallback), outcome.stderrFirstLine)
         }
-        let result = Self.interpret(outcome.stdout, command: command[0], fallback: fallback)
+        var stdout = outcome.stdout
+        if let reply = Self.fileReply(stdout) {
+            do {
+                stdout = try Self.uploadFile(of: reply, outputDirectory: output.path, media: media, deadline: deadline)
+            } catch {
+                return (mediaFailed(error).result, outcome.stderrFirstLine)
+            }
+        }
+        let result = Self.interpret(stdout, command: command[0], fallback: fallback)
         if case .failed = result { metrics?.execFailure(app: appName, .reply) }
         return (result, outcome.stderrFirstLine)
+    }
+
+    /// The reply types a `File` may stand for (temporary media types of `media/upload`).
+    static let fileReplyTypes: Set<String> = ["image", "voice", "video", "file"]
+
+    /// The reply object when stdout is a JSON object with a `File` key, else `nil`.
+    static func fileReply(_ stdout: [UInt8]) -> [String: Any]? {
+        guard let first = stdout.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0a || $0 == 0x0d) }), first == UInt8(ascii: "{"),
+              let object = (try? JSONSerialization.jsonObject(with: Data(stdout))) as? [String: Any], object["File"] != nil
+        else { return nil }
+        return object
+    }
+
+    /// Uploads a reply object's `File` and returns the object with `MediaId` instead (JSON bytes).
+    /// - Throws: ``MediaError``: `outsideOutputDirectory` for a path that is not a file of the run's
+    ///   output directory (or a type without media), `api` without `corp_secret`, and the upload's errors.
+    static func uploadFile(of reply: [String: Any], outputDirectory: String, media: MediaAPI?,
+                           deadline: ContinuousClock.Instant) throws(MediaError) -> [UInt8] {
+        guard let msgType = reply["MsgType"] as? String, fileReplyTypes.contains(msgType) else {
+            throw .outsideOutputDirectory("File needs MsgType image, voice, video or file")
+        }
+        guard let path = reply["File"] as? String else { throw .outsideOutputDirectory("File must be a string") }
+        guard let media else { throw .api(.tokenUnavailable("a File reply needs the app's corp_secret")) }
+        let resolved = try OutputFile.resolve(path, in: outputDirectory, maxBytes: media.maxBytes)
+        let mediaID = try media.upload(path: resolved.path, type: msgType, deadline: deadline)
+        var object = reply
+        object["File"] = nil
+        object["MediaId"] = mediaID
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+            throw .file("reply object not serialisable")
+        }
+        return [UInt8](data)
     }
 
     /// The `on_error` reply for a message, if `on_error` is set.

@@ -1,0 +1,134 @@
+"""A mock of WeCom's server API on 127.0.0.1:<free port> (never the real host), shared by the tests:
+gettoken, message/send, and the temporary media calls media/get and media/upload.
+
+- gettoken: corpsecret "app-secret" gets token TOKEN-1 (counted in `token_requests`); anything else 40001.
+- message/send: bodies recorded in `sent`; a token other than TOKEN-1 gets 40014.
+- media/get: `media[media_id] = Media(...)` serves those bytes with a Content-Type and a
+  Content-Disposition filename; per media a `delay` before the body, a `declared_length` other than the
+  body's (a truncated answer), or `length_header=False` (no Content-Length: read until close); an unknown
+  media_id gets {"errcode":40007,"errmsg":"invalid media_id"}.
+- media/upload: the raw request (query, Content-Type, body) recorded in `uploads`; answers
+  media_id "MEDIA-UP-<n>".
+- any other GET path in `files` (e.g. "/bot-media/a.png"): those bytes (an AI bot's encrypted media URL)."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Media:
+    body: bytes
+    content_type: str = "application/octet-stream"
+    filename: str | None = None
+    delay: float = 0.0
+    declared_length: int | None = None
+    length_header: bool = True
+
+
+@dataclass
+class Upload:
+    query: dict
+    content_type: str
+    body: bytes
+
+
+class MockWeComAPI:
+    def __init__(self) -> None:
+        api = self
+        self.sent: list[dict] = []
+        self.token_requests = 0
+        self.media: dict[str, Media] = {}
+        self.media_requests: list[str] = []
+        self.files: dict[str, Media] = {}
+        self.uploads: list[Upload] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def reply(self, payload: dict) -> None:
+                body = json.dumps(payload).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def serve(self, media: Media) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", media.content_type)
+                if media.filename:
+                    self.send_header("Content-Disposition", f'attachment; filename="{media.filename}"')
+                if media.length_header:
+                    length = media.declared_length if media.declared_length is not None else len(media.body)
+                    self.send_header("Content-Length", str(length))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                if media.delay:
+                    time.sleep(media.delay)
+                try:
+                    for start in range(0, len(media.body), 65536):
+                        self.wfile.write(media.body[start:start + 65536])
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (over the limit): what the test wants
+                self.close_connection = True
+
+            def do_GET(self) -> None:
+                url = urllib.parse.urlparse(self.path)
+                query = urllib.parse.parse_qs(url.query)
+                if url.path == "/cgi-bin/gettoken":
+                    if query.get("corpsecret") == ["app-secret"]:
+                        api.token_requests += 1
+                        self.reply({"errcode": 0, "errmsg": "ok", "access_token": "TOKEN-1", "expires_in": 7200})
+                    else:
+                        self.reply({"errcode": 40001, "errmsg": "invalid credential"})
+                elif url.path == "/cgi-bin/media/get":
+                    if query.get("access_token") != ["TOKEN-1"]:
+                        self.reply({"errcode": 40014, "errmsg": "invalid access_token"})
+                        return
+                    media_id = query.get("media_id", [""])[0]
+                    api.media_requests.append(media_id)
+                    if media_id in api.media:
+                        self.serve(api.media[media_id])
+                    else:
+                        self.reply({"errcode": 40007, "errmsg": "invalid media_id"})
+                elif url.path in api.files:
+                    self.serve(api.files[url.path])
+                else:
+                    self.send_error(404)
+
+            def do_POST(self) -> None:
+                url = urllib.parse.urlparse(self.path)
+                query = urllib.parse.parse_qs(url.query)
+                length = int(self.headers.get("Content-Length", "0"))
+                raw = self.rfile.read(length)
+                if query.get("access_token") != ["TOKEN-1"]:
+                    self.reply({"errcode": 40014, "errmsg": "invalid access_token"})
+                elif url.path == "/cgi-bin/message/send":
+                    api.sent.append(json.loads(raw))
+                    self.reply({"errcode": 0, "errmsg": "ok", "msgid": "m%d" % len(api.sent)})
+                elif url.path == "/cgi-bin/media/upload":
+                    api.uploads.append(Upload(query=query, content_type=self.headers.get("Content-Type", ""), body=raw))
+                    self.reply({"errcode": 0, "errmsg": "", "type": query.get("type", [""])[0],
+                                "media_id": "MEDIA-UP-%d" % len(api.uploads), "created_at": "1700000000"})
+                else:
+                    self.send_error(404)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
