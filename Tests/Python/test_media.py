@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import struct
+import subprocess
 import textwrap
 import time
 import zlib
@@ -21,7 +22,7 @@ import pytest
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 import bot_crypto as bc
-from helpers import VECTORS, delivery
+from helpers import ROOT, VECTORS, delivery
 from wecom_api_mock import Media, MockWeComAPI
 
 A = VECTORS["credential_sets"]["A"]
@@ -247,6 +248,43 @@ def test_a_file_outside_the_output_directory_is_refused(stack_factory, tmp_path,
     assert content(decrypted(stack.post(target, body))) == "refused"
     assert api.uploads == []
     assert stack.responder.log().count("reply File refused") == 1
+
+
+def test_the_mirror_example_answers_a_photo_with_the_photo_mirrored(stack_factory, tmp_path, api):
+    """deploy/examples/mirror-image.py, as README shows it: Debian's Pillow (python3-pil) reads the
+    uploaded picture back, so the check does not trust the program's own library call alone."""
+    system_python = "/usr/bin/python3"
+    if subprocess.run([system_python, "-c", "import PIL"], capture_output=True).returncode != 0:
+        pytest.fail("python3-pil is not installed: run scripts/install-deps.sh")
+    image = png(4, 3)
+    api.media["PHOTO"] = Media(image, content_type="image/png", filename="photo.png")
+    stack = app_stack(stack_factory, tmp_path, api, f"""
+        [[app.route]]
+        msg_type = "image"
+        action = "exec"
+        media = "download"
+        command = ["{system_python}", "{ROOT / 'deploy/examples/mirror-image.py'}"]
+        on_error = "mirror failed"
+        """)
+    target, body = delivery(image_message("PHOTO", "7100000000000000030"))
+    plain = decrypted(stack.post(target, body))
+    assert "<Image><MediaId><![CDATA[MEDIA-UP-1]]></MediaId></Image>" in plain
+    parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + api.uploads[0].content_type.encode() + b"\r\n\r\n" + api.uploads[0].body)
+    part = next(parsed.iter_parts())
+    assert part.get_filename() == "mirrored.png"
+    (tmp_path / "sent.png").write_bytes(image)
+    (tmp_path / "uploaded.png").write_bytes(part.get_payload(decode=True))
+    pixels = subprocess.run([system_python, "-c", textwrap.dedent("""\
+        import json, sys
+        from PIL import Image
+        print(json.dumps([list(Image.open(p).convert("RGB").getdata()) for p in sys.argv[1:]]))
+        """), str(tmp_path / "sent.png"), str(tmp_path / "uploaded.png")], capture_output=True, check=True)
+    sent, uploaded = json.loads(pixels.stdout)
+    width = 4
+    rows = [sent[i:i + width] for i in range(0, len(sent), width)]
+    assert uploaded == [pixel for row in rows for pixel in reversed(row)]
+    assert uploaded != sent
 
 
 def bot_stack(stack_factory, tmp_path: Path, program: Path, server: str = ""):

@@ -38,7 +38,7 @@ class Upload:
 
 
 class MockWeComAPI:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         api = self
         self.sent: list[dict] = []
         self.token_requests = 0
@@ -120,7 +120,7 @@ class MockWeComAPI:
                 else:
                     self.send_error(404)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -132,3 +132,49 @@ class MockWeComAPI:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def main() -> None:
+    """Serves the mock by hand, for trying media without WeCom (README, "Media"):
+    python3 Tests/Python/wecom_api_mock.py --port 8099 --media PHOTO=photo.jpg --save-uploads /tmp/uploads"""
+    import argparse
+    import mimetypes
+    import pathlib
+
+    parser = argparse.ArgumentParser(description=main.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--media", action="append", default=[], metavar="MEDIA_ID=FILE",
+                        help="serve FILE through media/get as MEDIA_ID (repeatable)")
+    parser.add_argument("--save-uploads", metavar="DIR", help="write each media/upload's file part into DIR")
+    args = parser.parse_args()
+    api = MockWeComAPI(args.port)
+    for spec in args.media:
+        media_id, _, file = spec.partition("=")
+        path = pathlib.Path(file)
+        api.media[media_id] = Media(path.read_bytes(), content_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+                                    filename=path.name)
+    print(f"mock WeCom API on {api.base}: corp_secret \"app-secret\"; media {', '.join(api.media) or 'none'}", flush=True)
+    seen = 0
+    try:
+        while True:
+            time.sleep(0.2)
+            while seen < len(api.uploads):
+                upload = api.uploads[seen]
+                seen += 1
+                print(f"media/upload type={upload.query.get('type', ['?'])[0]} {len(upload.body)} bytes -> MEDIA-UP-{seen}", flush=True)
+                if args.save_uploads:
+                    import email.parser
+                    import email.policy
+                    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+                        b"Content-Type: " + upload.content_type.encode() + b"\r\n\r\n" + upload.body)
+                    for part in message.iter_parts():
+                        out = pathlib.Path(args.save_uploads) / f"MEDIA-UP-{seen}-{part.get_filename() or 'file'}"
+                        out.parent.mkdir(parents=True, exist_ok=True)
+                        out.write_bytes(part.get_payload(decode=True))
+                        print(f"  saved {out}", flush=True)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -126,7 +126,9 @@ public struct ExecAction: Sendable, Equatable {
         let remainingMS = max(1, Int(((deadline - .now) / .milliseconds(1)).rounded(.up)))
         let runner = ExecRunner(executable: executable, arguments: command, timeoutMS: remainingMS, maxOutputBytes: maxOutputBytes)
         let outcome = runner.run(input: input, environment: environment, slot: slot)
-        if let failure = outcome.failure {
+        // A timeout is reported as the route's `timeout_ms` (the download took part of it).
+        if var failure = outcome.failure {
+            if case .timedOut = failure { failure = .timedOut(timeoutMS) }
             metrics?.execFailure(app: appName, Self.metricsKind(failure))
             return (.failed(reason: "exec \(command[0]): \(failure)", fallback: fallback), outcome.stderrFirstLine)
         }

@@ -115,7 +115,11 @@ struct BotExecAction: BotAction, BotStreamProducer {
         if !outcome.stderrFirstLine.isEmpty {
             context.logger.debug("exec stderr bot=\(context.botName) route=\(context.routeIndex): \(outcome.stderrFirstLine)")
         }
-        if let failure = outcome.failure { return failed(failure.description, outcome.stdout) }
+        if let failure = outcome.failure {
+            // A timeout is reported as the route's `timeout_ms` (the download took part of it).
+            if case .timedOut = failure { return failed(ExecRunner.Failure.timedOut(timeoutMS).description, outcome.stdout) }
+            return failed(failure.description, outcome.stdout)
+        }
         guard jsonOutput else {
             Self.logOtherFiles(in: directory, context: context)
             return BotStreamEnd(replacement: nil, output: outcome.stdout, images: Self.images(in: directory))
