@@ -373,3 +373,24 @@ def test_a_bot_file_that_does_not_decrypt_ends_the_stream_with_on_error(stack_fa
     got = bot_final_content(stack, bc.message("file", {"url": api.base + "/bot-media/bad"}, msgid="media-3"))
     assert got == "media failed"
     assert stack.responder.log().count("media does not decrypt") == 1
+
+
+def test_a_bot_file_over_max_media_bytes_ends_the_stream_with_on_error(stack_factory, tmp_path, api):
+    api.files["/bot-media/big"] = Media(encrypt_media(b"f" * 5000))
+    stack = bot_stack(stack_factory, tmp_path, bot_reporter(tmp_path), server="max_media_bytes = 4096")
+    got = bot_final_content(stack, bc.message("file", {"url": api.base + "/bot-media/big"}, msgid="media-4"))
+    assert got == "media failed"
+    assert stack.responder.log().count("media larger than max_media_bytes (4096 bytes)") == 1
+    assert not (tmp_path / "stdin.json").exists()  # the program never started
+
+
+def test_a_bot_program_cannot_send_other_files_and_is_told_in_the_log(stack_factory, tmp_path, api):
+    program = script(tmp_path / "files.sh", """\
+        cat >/dev/null
+        printf 'report' > "$WECOM_OUTPUT_DIR/report.pdf"
+        printf 'here is your report'
+        """)
+    stack = bot_stack(stack_factory, tmp_path, program)
+    assert bot_final_content(stack, bc.message("text", {"content": "report"}, msgid="media-5")) == "here is your report"
+    log = stack.responder.log()
+    assert log.count("1 file(s) other than JPG/PNG left in WECOM_OUTPUT_DIR not sent") == 1
