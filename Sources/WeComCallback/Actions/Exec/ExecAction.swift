@@ -5,7 +5,11 @@ import Foundation
 /// The program gets the message JSON on stdin and this environment: the server's environment
 /// without any secret (`WECOM_APP_CORP_ID`, `WECOM_APP_TOKEN`, `WECOM_APP_AES_KEY` and every variable
 /// named by a `*_env` key), plus `WECOM_APP` (app name), `WECOM_MSG_TYPE`, `WECOM_EVENT`,
-/// `WECOM_FROM_USER`, `WECOM_AGENT_ID` and `WECOM_MSG_ID` (empty when the message has none).
+/// `WECOM_FROM_USER`, `WECOM_AGENT_ID` and `WECOM_MSG_ID` (empty when the message has none), and
+/// `WECOM_OUTPUT_DIR` (a private directory made for the run, removed after it). With
+/// `media = "download"` also `WECOM_MEDIA_FILE`, `WECOM_MEDIA_TYPE` and `WECOM_MEDIA_SIZE` (the
+/// message's `MediaId` fetched first, ``MediaFile``); a reply object with `File` (a file of
+/// `WECOM_OUTPUT_DIR`) is uploaded and answered with its `media_id` (README "Media").
 ///
 /// Its stdout decides the reply: empty (or only whitespace) → no reply; a JSON object → that reply
 /// object (``ParsedReply`` JSON contract, e.g. `{"MsgType":"text","Content":"…"}`); anything else → a text reply of stdout with trailing line

@@ -5,7 +5,9 @@ import Foundation
 ///
 /// Environment: the server's without secrets, plus `WECOM_BOT` (the bot's name), `WECOM_MSG_TYPE`,
 /// `WECOM_EVENT`, `WECOM_FROM_USER`, `WECOM_MSG_ID`, `WECOM_CHAT_ID`, `WECOM_CHAT_TYPE` and
-/// `WECOM_OUTPUT_DIR` (an empty directory made for this run and removed after it).
+/// `WECOM_OUTPUT_DIR` (an empty directory made for this run and removed after it). With
+/// `media = "download"` the message's image and file URLs are downloaded and decrypted first
+/// (``BotMedia``): `media_files` on stdin, `WECOM_MEDIA_FILE`, `WECOM_MEDIA_TYPE`, `WECOM_MEDIA_SIZE`.
 ///
 /// - `output = "text"` (default): each refresh shows everything written so far (cut at a character
 ///   boundary to 20480 bytes); JPG/PNG files left in `WECOM_OUTPUT_DIR` go out with the final reply
