@@ -394,3 +394,14 @@ def test_a_bot_program_cannot_send_other_files_and_is_told_in_the_log(stack_fact
     assert bot_final_content(stack, bc.message("text", {"content": "report"}, msgid="media-5")) == "here is your report"
     log = stack.responder.log()
     assert log.count("1 file(s) other than JPG/PNG left in WECOM_OUTPUT_DIR not sent") == 1
+
+
+def test_a_refused_token_is_refreshed_once_for_media(stack_factory, tmp_path, api):
+    api.stale_tokens = ["TOKEN-0"]  # the first token is refused with 40014
+    api.media["MEDIA-2"] = Media(b"\xff\xd8\xff\xe0 jpeg-ish", content_type="image/jpeg")
+    stack = app_stack(stack_factory, tmp_path, api, download_route(reporter(tmp_path)))
+    target, body = delivery(image_message("MEDIA-2", "7100000000000000040"))
+    got = fields(content(decrypted(stack.post(target, body))))
+    assert got["sha"] == hashlib.sha256(b"\xff\xd8\xff\xe0 jpeg-ish").hexdigest() and got["type"] == "image/jpeg"
+    assert api.token_requests == 2 and api.media_requests == ["MEDIA-2"]
+    assert "TOKEN-0" not in stack.responder.log()

@@ -1,7 +1,8 @@
 """A mock of WeCom's server API on 127.0.0.1:<free port> (never the real host), shared by the tests:
 gettoken, message/send, and the temporary media calls media/get and media/upload.
 
-- gettoken: corpsecret "app-secret" gets token TOKEN-1 (counted in `token_requests`); anything else 40001.
+- gettoken: corpsecret "app-secret" gets the next of `stale_tokens` (tokens the other calls refuse with
+  40014, as for a token revoked early), then TOKEN-1 (counted in `token_requests`); anything else 40001.
 - message/send: bodies recorded in `sent`; a token other than TOKEN-1 gets 40014.
 - media/get: `media[media_id] = Media(...)` serves those bytes with a Content-Type and a
   Content-Disposition filename; per media a `delay` before the body, a `declared_length` other than the
@@ -42,6 +43,7 @@ class MockWeComAPI:
         api = self
         self.sent: list[dict] = []
         self.token_requests = 0
+        self.stale_tokens: list[str] = []
         self.media: dict[str, Media] = {}
         self.media_requests: list[str] = []
         self.files: dict[str, Media] = {}
@@ -85,7 +87,8 @@ class MockWeComAPI:
                 if url.path == "/cgi-bin/gettoken":
                     if query.get("corpsecret") == ["app-secret"]:
                         api.token_requests += 1
-                        self.reply({"errcode": 0, "errmsg": "ok", "access_token": "TOKEN-1", "expires_in": 7200})
+                        token = api.stale_tokens.pop(0) if api.stale_tokens else "TOKEN-1"
+                        self.reply({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200})
                     else:
                         self.reply({"errcode": 40001, "errmsg": "invalid credential"})
                 elif url.path == "/cgi-bin/media/get":
