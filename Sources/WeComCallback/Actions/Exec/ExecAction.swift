@@ -111,21 +111,15 @@ public struct ExecAction: Sendable, Equatable {
         var input = json
         var mediaDirectory: PrivateDirectory?
         defer { mediaDirectory?.remove() }
-        if downloadMedia, let mediaID = message.jsonObject()["MediaId"] as? String, !mediaID.isEmpty {
-            guard let media else { return mediaFailed(.api(.tokenUnavailable("the app has no corp_secret"))) }
-            guard let directory = PrivateDirectory.make(prefix: "wecom-media") else { return mediaFailed(.file("cannot create a private directory")) }
-            mediaDirectory = directory
-            let file: MediaFile
+        if downloadMedia {
             do {
-                file = try media.download(mediaID: mediaID, deadline: deadline, into: directory)
+                if let file = try Self.fetchMedia(of: message, media: media, deadline: deadline, directory: &mediaDirectory) {
+                    environment.merge(file.environment) { _, new in new }
+                    input = Self.stdin(for: message, with: file)
+                }
             } catch {
                 return mediaFailed(error)
             }
-            environment.merge(file.environment) { _, new in new }
-            var object = message.jsonObject()
-            object["MediaFile"] = file.appJSON
-            input = []
-            JSONText.write(object, to: &input)
         }
         let remainingMS = max(1, Int(((deadline - .now) / .milliseconds(1)).rounded(.up)))
         let runner = ExecRunner(executable: executable, arguments: command, timeoutMS: remainingMS, maxOutputBytes: maxOutputBytes)
@@ -147,38 +141,6 @@ public struct ExecAction: Sendable, Equatable {
         let result = Self.interpret(stdout, command: command[0], fallback: fallback)
         if case .failed = result { metrics?.execFailure(app: appName, .reply) }
         return (result, outcome.stderrFirstLine)
-    }
-
-    /// The reply types a `File` may stand for (temporary media types of `media/upload`).
-    static let fileReplyTypes: Set<String> = ["image", "voice", "video", "file"]
-
-    /// The reply object when stdout is a JSON object with a `File` key, else `nil`.
-    static func fileReply(_ stdout: [UInt8]) -> [String: Any]? {
-        guard let first = stdout.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0a || $0 == 0x0d) }), first == UInt8(ascii: "{"),
-              let object = (try? JSONSerialization.jsonObject(with: Data(stdout))) as? [String: Any], object["File"] != nil
-        else { return nil }
-        return object
-    }
-
-    /// Uploads a reply object's `File` and returns the object with `MediaId` instead (JSON bytes).
-    /// - Throws: ``MediaError``: `outsideOutputDirectory` for a path that is not a file of the run's
-    ///   output directory (or a type without media), `api` without `corp_secret`, and the upload's errors.
-    static func uploadFile(of reply: [String: Any], outputDirectory: String, media: MediaAPI?,
-                           deadline: ContinuousClock.Instant) throws(MediaError) -> [UInt8] {
-        guard let msgType = reply["MsgType"] as? String, fileReplyTypes.contains(msgType) else {
-            throw .outsideOutputDirectory("File needs MsgType image, voice, video or file")
-        }
-        guard let path = reply["File"] as? String else { throw .outsideOutputDirectory("File must be a string") }
-        guard let media else { throw .api(.tokenUnavailable("a File reply needs the app's corp_secret")) }
-        let resolved = try OutputFile.resolve(path, in: outputDirectory, maxBytes: media.maxBytes)
-        let mediaID = try media.upload(path: resolved.path, type: msgType, deadline: deadline)
-        var object = reply
-        object["File"] = nil
-        object["MediaId"] = mediaID
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
-            throw .file("reply object not serialisable")
-        }
-        return [UInt8](data)
     }
 
     /// The `on_error` reply for a message, if `on_error` is set.
