@@ -22,7 +22,7 @@ import pytest
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 import bot_crypto as bc
-from helpers import ROOT, VECTORS, delivery
+from helpers import ROOT, VECTORS, delivery, run_cli
 from wecom_api_mock import Media, MockWeComAPI
 
 A = VECTORS["credential_sets"]["A"]
@@ -405,3 +405,21 @@ def test_a_refused_token_is_refreshed_once_for_media(stack_factory, tmp_path, ap
     assert got["sha"] == hashlib.sha256(b"\xff\xd8\xff\xe0 jpeg-ish").hexdigest() and got["type"] == "image/jpeg"
     assert api.token_requests == 2 and api.media_requests == ["MEDIA-2"]
     assert "TOKEN-0" not in stack.responder.log()
+
+
+def test_the_mirror_example_config_is_valid(tmp_path):
+    (tmp_path / "mirror.key").write_text(A["encoding_aes_key"] + "\n")
+    text = ((ROOT / "deploy/examples/mirror.example.toml").read_text(encoding="utf-8")
+            .replace("/etc/wecom-fcgi/mirror.key", str(tmp_path / "mirror.key"))
+            .replace("/usr/local/bin/mirror-image.py", str(ROOT / "deploy/examples/mirror-image.py")))
+    config = tmp_path / "mirror.toml"
+    config.write_text(text, encoding="utf-8")
+    out = run_cli(["check-config", "--config", str(config)],
+                  env={"MIRROR_TOKEN": A["token"], "MIRROR_SECRET": "s3cret"}).stdout.decode()
+    assert "mirror (/wecom/mirror, 2 routes" in out, out
+    assert "s3cret" not in out
+    # Without the Secret, media = "download" cannot work: check-config says so.
+    config.write_text(text.replace('corp_secret_env = "MIRROR_SECRET"', ""), encoding="utf-8")
+    bad = run_cli(["check-config", "--config", str(config)], env={"MIRROR_TOKEN": A["token"]}, check=False)
+    assert bad.returncode == 1
+    assert 'app[0].route[0].media: "download" fetches media through the WeCom API (media/get)' in bad.stdout.decode()
