@@ -423,3 +423,31 @@ def test_the_mirror_example_config_is_valid(tmp_path):
     bad = run_cli(["check-config", "--config", str(config)], env={"MIRROR_TOKEN": A["token"]}, check=False)
     assert bad.returncode == 1
     assert 'app[0].route[0].media: "download" fetches media through the WeCom API (media/get)' in bad.stdout.decode()
+
+
+def test_a_refused_upload_gives_on_error_and_one_log_line(stack_factory, tmp_path, api):
+    api.upload_error = {"errcode": 40005, "errmsg": "invalid file type"}
+    program = script(tmp_path / "answer.sh", """\
+        cat >/dev/null
+        printf 'not really a voice' > "$WECOM_OUTPUT_DIR/a.amr"
+        printf '{"MsgType":"voice","File":"a.amr"}'
+        """)
+    stack = app_stack(stack_factory, tmp_path, api, f"""
+        [[app.route]]
+        action = "exec"
+        command = ["{program}"]
+        on_error = "upload failed"
+        """)
+    target, body = delivery(text_message("say it", "7100000000000000050"))
+    assert content(decrypted(stack.post(target, body))) == "upload failed"
+    assert api.uploads[0].query["type"] == ["voice"] and b"not really a voice" in api.uploads[0].body
+    log = stack.responder.log()
+    assert log.count('WeCom media API: errcode=40005 errmsg="invalid file type"') == 1
+    assert "TOKEN-1" not in log
+
+
+def test_a_bot_media_url_that_answers_404_ends_the_stream_with_on_error(stack_factory, tmp_path, api):
+    stack = bot_stack(stack_factory, tmp_path, bot_reporter(tmp_path))
+    got = bot_final_content(stack, bc.message("image", {"url": api.base + "/bot-media/missing"}, msgid="media-6"))
+    assert got == "media failed"
+    assert stack.responder.log().count("media transfer: HTTP status 404") == 1

@@ -9,7 +9,7 @@ gettoken, message/send, and the temporary media calls media/get and media/upload
   body's (a truncated answer), or `length_header=False` (no Content-Length: read until close); an unknown
   media_id gets {"errcode":40007,"errmsg":"invalid media_id"}.
 - media/upload: the raw request (query, Content-Type, body) recorded in `uploads`; answers
-  media_id "MEDIA-UP-<n>".
+  media_id "MEDIA-UP-<n>", or `upload_error` (e.g. {"errcode": 40005, "errmsg": "invalid file type"}) when set.
 - any other GET path in `files` (e.g. "/bot-media/a.png"): those bytes (an AI bot's encrypted media URL)."""
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ class MockWeComAPI:
         self.media_requests: list[str] = []
         self.files: dict[str, Media] = {}
         self.uploads: list[Upload] = []
+        self.upload_error: dict | None = None
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args) -> None:
@@ -118,6 +119,9 @@ class MockWeComAPI:
                     self.reply({"errcode": 0, "errmsg": "ok", "msgid": "m%d" % len(api.sent)})
                 elif url.path == "/cgi-bin/media/upload":
                     api.uploads.append(Upload(query=query, content_type=self.headers.get("Content-Type", ""), body=raw))
+                    if api.upload_error:
+                        self.reply(api.upload_error)
+                        return
                     self.reply({"errcode": 0, "errmsg": "", "type": query.get("type", [""])[0],
                                 "media_id": "MEDIA-UP-%d" % len(api.uploads), "created_at": "1700000000"})
                 else:
