@@ -78,7 +78,8 @@ install -m 0644 nginx.conf.example "$DOC/examples/nginx.conf"
 install -m 0644 deploy/config.example.toml "$DOC/examples/config.toml"
 install -m 0644 deploy/wecom-fcgi.env.example "$DOC/examples/wecom-fcgi.env"
 install -m 0644 deploy/grafana-dashboard.json "$DOC/examples/grafana-dashboard.json"
-install -m 0644 deploy/spawn-fcgi-example.sh deploy/examples/ask-bot.py deploy/examples/stream-bot.sh deploy/examples/bot.example.toml "$DOC/examples/"
+install -m 0644 deploy/spawn-fcgi-example.sh deploy/examples/ask-bot.py deploy/examples/stream-bot.sh deploy/examples/bot.example.toml \
+    deploy/examples/mirror-image.py deploy/examples/mirror.example.toml "$DOC/examples/"
 chmod 0644 "$DOC"/README.md.gz
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 {

@@ -21,8 +21,9 @@ done
 
 # systemd: systemd-socket-activate and systemd-analyze for the tests of deploy/ (nothing is started).
 PACKAGES=(libfcgi-dev libssl-dev libcurl4-openssl-dev pkg-config spawn-fcgi nginx-light curl openssl python3 python3-venv
-          systemd libhiredis-dev redis-server)
+          systemd libhiredis-dev redis-server python3-pil)
 # libhiredis-dev: the Redis client behind [cluster]; redis-server: started by the cluster tests.
+# python3-pil: Pillow for deploy/examples/mirror-image.py, which Tests/Python/test_media.py runs.
 if $for_packaging; then
     PACKAGES+=(dpkg-dev binutils lintian logrotate man-db file adduser procps debootstrap)
 fi

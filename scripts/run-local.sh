@@ -5,7 +5,8 @@
 # try. Ctrl-C stops both.
 # One `make run` per run directory: a second one (e.g. `PORT=8081 make run` beside the first) refuses
 # before it builds or writes anything, and says how to stop the first. RUN_DIR (default .run) picks
-# another directory, for a second instance on purpose.
+# another directory, for a second instance on purpose. CONFIG=PATH serves that configuration file
+# instead of the sample credentials' echo app (README, "Media": the mirror demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -55,7 +56,7 @@ set -m
 # --max-timestamp-skew-s 0: the curl commands printed below replay published vectors with 2016
 # timestamps, which the replay window (default 300 s) would refuse.
 # WECOM_FCGI_CONFIG=none: the sample credentials' echo app, even where /etc/wecom-fcgi/config.toml exists.
-WECOM_FCGI_CONFIG=none "$BIN" serve --listen "unix:$SOCKET" --socket-mode 0660 --threads 2 --max-timestamp-skew-s 0 9>&- &
+WECOM_FCGI_CONFIG=$(if [[ -n ${CONFIG:-} ]]; then realpath "$CONFIG"; else echo none; fi) "$BIN" serve --listen "unix:$SOCKET" --socket-mode 0660 --threads 2 --max-timestamp-skew-s 0 9>&- &
 FCGI_PID=$!
 "$NGINX" -p "$RUN" -e "$RUN/error.log" -c "$RUN/nginx.conf" 9>&- &
 NGINX_PID=$!

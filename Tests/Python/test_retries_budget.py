@@ -1,74 +1,21 @@
 """Retried deliveries answered once, the reply budget and active send, through a real nginx (issue 7).
 
-A mock WeCom API on loopback (never the real host) stands in for gettoken and message/send."""
+A mock WeCom API on loopback (never the real host; wecom_api_mock.py) stands in for gettoken and message/send."""
 from __future__ import annotations
 
-import json
 import textwrap
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from conftest import wait_until
 from helpers import VECTORS, app_toml, delivery, text_message
+from wecom_api_mock import MockWeComAPI
 
 A = VECTORS["credential_sets"]["A"]
-
-
-class MockWeComAPI:
-    """gettoken and message/send on 127.0.0.1:<free port>; records every message/send body."""
-
-    def __init__(self) -> None:
-        api = self
-        self.sent: list[dict] = []
-        self.token_requests = 0
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def reply(self, payload: dict) -> None:
-                body = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self) -> None:
-                url = urllib.parse.urlparse(self.path)
-                query = urllib.parse.parse_qs(url.query)
-                if url.path == "/cgi-bin/gettoken" and query.get("corpsecret") == ["app-secret"]:
-                    api.token_requests += 1
-                    self.reply({"errcode": 0, "errmsg": "ok", "access_token": "TOKEN-1", "expires_in": 7200})
-                else:
-                    self.reply({"errcode": 40001, "errmsg": "invalid credential"})
-
-            def do_POST(self) -> None:
-                url = urllib.parse.urlparse(self.path)
-                length = int(self.headers.get("Content-Length", "0"))
-                body = json.loads(self.rfile.read(length))
-                if url.path == "/cgi-bin/message/send" and urllib.parse.parse_qs(url.query).get("access_token") == ["TOKEN-1"]:
-                    api.sent.append(body)
-                    self.reply({"errcode": 0, "errmsg": "ok", "msgid": "m%d" % len(api.sent)})
-                else:
-                    self.reply({"errcode": 40014, "errmsg": "invalid access_token"})
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

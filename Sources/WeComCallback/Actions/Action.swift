@@ -57,6 +57,8 @@ struct ActionContext: Sendable {
     var slot: ProgramSupervisor.Slot?
     /// The `llm` action's memory (``ServerRuntime/conversations``), if any.
     var conversations: (any ConversationStore)? = nil
+    /// The app's temporary media API (`media/get`, `media/upload`), when it has a `corp_secret`.
+    var media: MediaAPI? = nil
 }
 
 /// What running an action produced.

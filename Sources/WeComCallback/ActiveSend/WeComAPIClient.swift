@@ -16,7 +16,8 @@ public final class WeComAPIClient: Sendable {
     public let apiBase: String
     /// The limit for one whole request (connect, send, receive).
     public let timeout: Duration
-    private let session: URLSession
+    /// The session of the JSON calls (`gettoken`, `message/send`, `media/upload`).
+    let session: URLSession
 
     /// WeCom's API root.
     public static let defaultAPIBase = "https://qyapi.weixin.qq.com"
@@ -130,7 +131,7 @@ public final class WeComAPIClient: Sendable {
 
     private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
-    private func makeURL(_ path: String, query: [(String, String)]) throws(WeComAPIError) -> URL {
+    func makeURL(_ path: String, query: [(String, String)]) throws(WeComAPIError) -> URL {
         let encoded = query.map { name, value in
             "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "")"
         }
@@ -141,7 +142,7 @@ public final class WeComAPIClient: Sendable {
     }
 
     /// Runs one request and waits for it; a 200 answer's body is returned.
-    private func perform(_ request: URLRequest) throws(WeComAPIError) -> Data {
+    func perform(_ request: URLRequest) throws(WeComAPIError) -> Data {
         let outcome = Locked<Result<Data, WeComAPIError>?>(nil)
         let task = session.dataTask(with: request) { data, response, error in
             let result: Result<Data, WeComAPIError>
@@ -166,7 +167,7 @@ public final class WeComAPIClient: Sendable {
     }
 
     /// A fixed description of a `URLError` code; never the error's own text, which may quote the URL.
-    private static func reason(_ code: Int) -> String {
+    static func reason(_ code: Int) -> String {
         switch URLError.Code(rawValue: code) {
         case .timedOut: return "timed out"
         case .cannotConnectToHost: return "cannot connect to host"
@@ -185,7 +186,7 @@ public final class WeComAPIClient: Sendable {
         }
     }
 
-    private func decode<Answer: Decodable>(_ data: Data) throws(WeComAPIError) -> Answer {
+    func decode<Answer: Decodable>(_ data: Data) throws(WeComAPIError) -> Answer {
         do {
             return try JSONDecoder().decode(Answer.self, from: data)
         } catch {
@@ -209,7 +210,7 @@ public final class WeComAPIClient: Sendable {
 }
 
 /// The common `errcode`/`errmsg` of every API answer.
-private protocol APIAnswer {
+protocol APIAnswer {
     var errcode: Int? { get }
     var errmsg: String? { get }
 }

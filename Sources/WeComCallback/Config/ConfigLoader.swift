@@ -104,6 +104,25 @@ struct ConfigLoader {
         return (command, resolved)
     }
 
+    /// `media` of an `exec` route: `"download"` (the message's media is fetched before the program
+    /// starts) or `"none"` (the default).
+    /// - Parameter needsCorpSecret: for apps: `media/get` needs the app's `corp_secret` (an error without).
+    /// - Returns: whether media are downloaded.
+    mutating func mediaMode(_ table: [String: ConfigValue], at path: String, needsCorpSecret: Bool) -> Bool {
+        guard let mode = string(table, "media", at: path) else { return false }
+        switch mode {
+        case "none": return false
+        case "download":
+            if needsCorpSecret && !appHasActiveSend {
+                error("\(path).media", "\"download\" fetches media through the WeCom API (media/get): give the app corp_secret, corp_secret_env or corp_secret_file")
+            }
+            return true
+        default:
+            error("\(path).media", "must be \"download\" or \"none\"")
+            return false
+        }
+    }
+
     /// `action = "…"` of a route, resolved through a registry: unknown names get a did-you-mean, keys of other
     /// actions are refused ("not used by action"), and the action loads its own keys.
     /// - Parameters:
@@ -316,6 +335,9 @@ struct ConfigLoader {
         if let programs = integer(table, "max_programs", at: "server", in: 1...ServerSettings.maxMaxPrograms) {
             settings.maxPrograms = programs
             settings.maxProgramsIsExplicit = true
+        }
+        if let bytes = integer(table, "max_media_bytes", at: "server", in: 1024...ServerSettings.maxMaxMediaBytes, note: " bytes") {
+            settings.maxMediaBytes = bytes
         }
         if let path = string(table, "status_path", at: "server") {
             if path.hasPrefix("/") && !path.contains("?") {

@@ -2,7 +2,7 @@
 /// did-you-mean suggestion by edit distance).
 enum ConfigSchema {
     static let topLevel = ["server", "app", "bot", "cluster"]
-    static let server = ["max_body_bytes", "log_level", "reply_budget_ms", "dedup_entries", "dedup_ttl_s", "max_timestamp_skew_s", "status_path", "status_allow", "max_programs"]
+    static let server = ["max_body_bytes", "log_level", "reply_budget_ms", "dedup_entries", "dedup_ttl_s", "max_timestamp_skew_s", "status_path", "status_allow", "max_programs", "max_media_bytes"]
     static let cluster = ["redis_url", "redis_url_env", "redis_url_file", "key_prefix", "timeout_ms"]
     static let secrets = ["corp_id", "token", "encoding_aes_key"]
     /// Secrets an app may leave out (active send is off without `corp_secret`).

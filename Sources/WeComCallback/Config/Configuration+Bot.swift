@@ -76,6 +76,7 @@ extension Configuration {
                                        logger: logger, now: now, deliveries: runtime.deliveries, streams: runtime.streams,
                                        programs: runtime.programs, responseURL: runtime.responseURL, metrics: runtime.metrics)
             pipeline.conversations = runtime.conversations
+            pipeline.media = BotMedia(key: crypt.aesKey, maxBytes: server.maxMediaBytes)
             (runtime.conversations as? RedisConversationStore)?.useCrypt(crypt, forApp: bot.name)
             (runtime.streams as? RedisStreamStore)?.useCrypt(crypt, forBot: bot.name)
             out.append(CallbackApp(name: bot.name, path: bot.path, crypt: crypt, corpID: "", processor: pipeline, kind: .bot))

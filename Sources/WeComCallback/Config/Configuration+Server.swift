@@ -115,16 +115,20 @@ extension Configuration {
             }
             (runtime.deliveries as? RedisDeliveryStore)?.useCrypt(crypt, forApp: app.name)
             (runtime.conversations as? RedisConversationStore)?.useCrypt(crypt, forApp: app.name)
-            let sender = app.activeSend.map {
-                ActiveSender(appName: app.name, corpID: app.credentials.corpID, settings: $0, tokenStore: runtime.tokens,
-                             logger: logger)
+            // One client and token cache per app, shared by active send and the media calls.
+            let api = app.activeSend.map { settings -> (WeComAPIClient, AccessTokenCache) in
+                let client = WeComAPIClient(apiBase: settings.apiBase)
+                return (client, AccessTokenCache(corpID: app.credentials.corpID, corpSecret: settings.corpSecret, client: client,
+                                                 store: runtime.tokens))
             }
+            let sender = api.map { ActiveSender(appName: app.name, tokens: $0.1, client: $0.0, logger: logger) }
             senders[app.name] = sender
             var processor = MessagePipeline(appName: app.name, agentID: app.agentID, router: Router(routes: app.routes),
                                              journal: journal, logger: logger, now: now, deliveries: runtime.deliveries,
                                              replyBudget: TimeInterval(server.replyBudgetMS) / 1000, activeSender: sender,
                                              metrics: runtime.metrics, programs: runtime.programs)
             processor.conversations = runtime.conversations
+            processor.media = api.map { MediaAPI(tokens: $0.1, client: $0.0, maxBytes: server.maxMediaBytes) }
             apps.append(CallbackApp(name: app.name, path: app.path, crypt: crypt, corpID: app.credentials.corpID, processor: processor))
         }
         apps += makeBots(logger: logger, now: now, runtime: runtime, journals: &journals, problems: &problems)

@@ -31,6 +31,15 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxPrograms: Int = ProgramSupervisor.defaultLimit
     /// Whether `max_programs` was given in the file (for `check-config`).
     public var maxProgramsIsExplicit = false
+    /// `max_media_bytes`: the largest media file downloaded for (or uploaded from) an `exec` program,
+    /// in bytes (default 20 MiB, 1 KiB … 200 MiB; AI-bot files may be up to 100 MB). A larger
+    /// `Content-Length`, or a body that passes it while read, fails the route (its `on_error`).
+    public var maxMediaBytes: Int = defaultMaxMediaBytes
+
+    /// The default `max_media_bytes`: 20 MiB.
+    public static let defaultMaxMediaBytes = 20 << 20
+    /// The largest `max_media_bytes`: 200 MiB.
+    public static let maxMaxMediaBytes = 200 << 20
 
     /// The default `dedup_ttl_s`.
     public static let defaultDedupTTLSeconds = 300

@@ -100,7 +100,7 @@ public final class ServiceMetrics: Sendable {
             keys += [CryptoFailure.signature, .decrypt, .receiveid, .envelope].map {
                 Slot(metric: .cryptoFailures, label: $0.rawValue)
             }
-            keys += [ExecFailure.timeout, .exit, .output, .reply, .spawn].map {
+            keys += [ExecFailure.timeout, .exit, .output, .reply, .spawn, .media].map {
                 Slot(metric: .execFailures, label: $0.rawValue)
             }
             keys += [Metric.dedupHits, .budgetMisses, .journalFailures, .programsRefused].map { Slot(metric: $0, label: "") }
@@ -206,9 +206,10 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// How an exec action failed: `timeout`, `exit` (non-zero status), `output` (over 64 KiB), `reply`
-    /// (stdout not a usable reply), `spawn` (could not start).
+    /// (stdout not a usable reply), `spawn` (could not start), `media` (a `media = "download"` file
+    /// or a reply's `File` could not be transferred).
     public enum ExecFailure: String, Sendable {
-        case timeout, exit, output, reply, spawn
+        case timeout, exit, output, reply, spawn, media
     }
 
     /// `wecom_exec_failures_total{app,reason}`.

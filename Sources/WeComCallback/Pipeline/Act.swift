@@ -66,7 +66,7 @@ extension MessagePipeline {
     ///   without an `on_error` reply (a failure with one is logged here).
     func run(_ route: Route, message: InboundMessage, summary: String, slot: ProgramSupervisor.Slot? = nil) -> (PassiveReply?, String?) {
         let context = ActionContext(appName: appName, routeIndex: route.index, logger: logger, metrics: metrics, slot: slot,
-                                    conversations: conversations)
+                                    conversations: conversations, media: media)
         let result = route.action.run(for: message, context: context)
         switch result {
         case .noReply:

@@ -54,6 +54,9 @@ public struct MessagePipeline: MessageProcessor {
     }
     /// The `llm` action's memory, shared by every app of the process and kept across reloads.
     public var conversations: any ConversationStore = InMemoryConversationStore()
+    /// The app's temporary media (`exec` routes with `media = "download"`, replies with `File`); `nil`
+    /// when the app has no `corp_secret`.
+    var media: MediaAPI?
     /// This app's counters in ``metrics``, made once (no lock per request).
     var counters: ServiceMetrics.AppCounters?
 

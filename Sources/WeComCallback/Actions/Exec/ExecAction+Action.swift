@@ -4,7 +4,7 @@ import Logging
 /// ``ExecAction``, ``ExecRunner``).
 extension ExecAction: Action {
     static let name = "exec"
-    static let keys = ["command", "timeout_ms", "on_error"]
+    static let keys = ["command", "timeout_ms", "on_error", "media"]
     /// A `timeout_ms` above this gets a warning: WeCom waits 5 s for the whole reply.
     static let timeoutWarningMS = 4500
     /// The largest `timeout_ms`.
@@ -16,7 +16,7 @@ extension ExecAction: Action {
 
     func run(for message: InboundMessage, context: ActionContext) -> ActionResult {
         let (result, stderr) = perform(message: message, json: message.jsonData(), appName: context.appName,
-                                       metrics: context.metrics, slot: context.slot)
+                                       metrics: context.metrics, slot: context.slot, media: context.media)
         if !stderr.isEmpty { context.logger.debug("exec stderr app=\(context.appName) route=\(context.routeIndex): \(stderr)") }
         return result
     }
@@ -36,8 +36,11 @@ extension ExecAction: Action {
             }
         }
         let onError = loader.template(table, "on_error", at: path)
+        let download = loader.mediaMode(table, at: path, needsCorpSecret: true)
         guard let resolved = executable else { return nil }
-        return ExecAction(command: command, executable: resolved, timeoutMS: timeout, onError: onError, baseEnvironment: loader.baseEnvironment)
+        var action = ExecAction(command: command, executable: resolved, timeoutMS: timeout, onError: onError, baseEnvironment: loader.baseEnvironment)
+        action.downloadMedia = download
+        return action
     }
 }
 

@@ -5,7 +5,11 @@ import Foundation
 /// The program gets the message JSON on stdin and this environment: the server's environment
 /// without any secret (`WECOM_APP_CORP_ID`, `WECOM_APP_TOKEN`, `WECOM_APP_AES_KEY` and every variable
 /// named by a `*_env` key), plus `WECOM_APP` (app name), `WECOM_MSG_TYPE`, `WECOM_EVENT`,
-/// `WECOM_FROM_USER`, `WECOM_AGENT_ID` and `WECOM_MSG_ID` (empty when the message has none).
+/// `WECOM_FROM_USER`, `WECOM_AGENT_ID` and `WECOM_MSG_ID` (empty when the message has none), and
+/// `WECOM_OUTPUT_DIR` (a private directory made for the run, removed after it). With
+/// `media = "download"` also `WECOM_MEDIA_FILE`, `WECOM_MEDIA_TYPE` and `WECOM_MEDIA_SIZE` (the
+/// message's `MediaId` fetched first, ``MediaFile``); a reply object with `File` (a file of
+/// `WECOM_OUTPUT_DIR`) is uploaded and answered with its `media_id` (README "Media").
 ///
 /// Its stdout decides the reply: empty (or only whitespace) → no reply; a JSON object → that reply
 /// object (``ParsedReply`` JSON contract, e.g. `{"MsgType":"text","Content":"…"}`); anything else → a text reply of stdout with trailing line
@@ -26,6 +30,8 @@ public struct ExecAction: Sendable, Equatable {
     public var maxOutputBytes: Int
     /// The environment programs start from (secrets already removed).
     public var baseEnvironment: [String: String]
+    /// `media = "download"`: a message's `MediaId` is downloaded before the program starts.
+    public var downloadMedia: Bool = false
 
     /// The most of a program's plain (non-JSON) output that becomes a text reply: 8 KiB, 4 messages by
     /// active send. Output that merely starts with `{` is text too, and should not become 32 messages.
@@ -71,24 +77,68 @@ public struct ExecAction: Sendable, Equatable {
     }
 
     /// Runs the program for a message and interprets its output.
+    ///
+    /// Around the program: its `WECOM_OUTPUT_DIR` (a private directory made for the run); with
+    /// `media = "download"` the message's `MediaId` fetched through `media` into a second private
+    /// directory first (``MediaFile``: environment and the `MediaFile` stdin object); a reply object
+    /// with `File` uploaded through `media` and answered with the returned `media_id`. Both
+    /// directories are removed when the run ends, whatever its outcome. The download, the program and
+    /// the upload share one `timeout_ms` deadline.
     /// - Parameters:
     ///   - message: the message.
-    ///   - json: the message's JSON form (the program's stdin).
+    ///   - json: the message's JSON form (the program's stdin, before `MediaFile` is added).
     ///   - appName: the app's configured name.
     ///   - metrics: where a failure is counted, if anywhere.
     ///   - slot: the ``ProgramSupervisor`` slot the program runs in, if supervised (its process group is
     ///     recorded there while it runs).
+    ///   - media: the app's media API (`nil` without `corp_secret`).
     /// - Returns: the reply, no reply, or a failure with the `on_error` fallback; plus stderr's first line.
     func perform(message: InboundMessage, json: [UInt8], appName: String, metrics: ServiceMetrics? = nil,
-                 slot: ProgramSupervisor.Slot? = nil) -> (result: ActionResult, stderr: String) {
-        let runner = ExecRunner(executable: executable, arguments: command, timeoutMS: timeoutMS, maxOutputBytes: maxOutputBytes)
-        let outcome = runner.run(input: json, environment: environment(for: message, appName: appName), slot: slot)
+                 slot: ProgramSupervisor.Slot? = nil, media: MediaAPI? = nil) -> (result: ActionResult, stderr: String) {
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMS)
         let fallback = fallbackReply(for: message)
-        if let failure = outcome.failure {
+        let mediaFailed: (MediaError) -> (result: ActionResult, stderr: String) = { error in
+            metrics?.execFailure(app: appName, error == .timedOut ? .timeout : .media)
+            return (.failed(reason: "exec \(command[0]): \(error)", fallback: fallback), "")
+        }
+        guard let output = PrivateDirectory.make(prefix: "wecom-out") else {
+            metrics?.execFailure(app: appName, .spawn)
+            return (.failed(reason: "exec \(command[0]): cannot create WECOM_OUTPUT_DIR", fallback: fallback), "")
+        }
+        defer { output.remove() }
+        var environment = environment(for: message, appName: appName)
+        environment["WECOM_OUTPUT_DIR"] = output.path
+        var input = json
+        var mediaDirectory: PrivateDirectory?
+        defer { mediaDirectory?.remove() }
+        if downloadMedia {
+            do {
+                if let file = try Self.fetchMedia(of: message, media: media, deadline: deadline, directory: &mediaDirectory) {
+                    environment.merge(file.environment) { _, new in new }
+                    input = Self.stdin(for: message, with: file)
+                }
+            } catch {
+                return mediaFailed(error)
+            }
+        }
+        let remainingMS = max(1, Int(((deadline - .now) / .milliseconds(1)).rounded(.up)))
+        let runner = ExecRunner(executable: executable, arguments: command, timeoutMS: remainingMS, maxOutputBytes: maxOutputBytes)
+        let outcome = runner.run(input: input, environment: environment, slot: slot)
+        // A timeout is reported as the route's `timeout_ms` (the download took part of it).
+        if var failure = outcome.failure {
+            if case .timedOut = failure { failure = .timedOut(timeoutMS) }
             metrics?.execFailure(app: appName, Self.metricsKind(failure))
             return (.failed(reason: "exec \(command[0]): \(failure)", fallback: fallback), outcome.stderrFirstLine)
         }
-        let result = Self.interpret(outcome.stdout, command: command[0], fallback: fallback)
+        var stdout = outcome.stdout
+        if let reply = Self.fileReply(stdout) {
+            do {
+                stdout = try Self.uploadFile(of: reply, outputDirectory: output.path, media: media, deadline: deadline)
+            } catch {
+                return (mediaFailed(error).result, outcome.stderrFirstLine)
+            }
+        }
+        let result = Self.interpret(stdout, command: command[0], fallback: fallback)
         if case .failed = result { metrics?.execFailure(app: appName, .reply) }
         return (result, outcome.stderrFirstLine)
     }

@@ -30,7 +30,7 @@ extension BotPipeline {
         }
         guard let route else { return .none }
         let context = BotActionContext(botName: botName, routeIndex: route.index, logger: logger, metrics: metrics,
-                                       conversations: conversations)
+                                       conversations: conversations, media: media)
         switch route.action.respond(to: message, context: context) {
         case .none:
             return .none

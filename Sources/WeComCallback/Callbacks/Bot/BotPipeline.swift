@@ -51,6 +51,8 @@ public struct BotPipeline: MessageProcessor {
     public var metrics: ServiceMetrics?
     /// The `llm` action's per-user memory (``ServerRuntime/conversations``), shared with the apps.
     public var conversations: any ConversationStore = InMemoryConversationStore()
+    /// The bot's media key and `max_media_bytes` (``BotMedia``), for `media = "download"` routes.
+    var media: BotMedia?
     var counters: ServiceMetrics.AppCounters?
 
     /// Creates the pipeline.

@@ -25,6 +25,8 @@ struct BotActionContext: Sendable {
     var metrics: ServiceMetrics? = nil
     /// The `llm` action's memory (``ServerRuntime/conversations``), if any.
     var conversations: (any ConversationStore)? = nil
+    /// The bot's media key and limit (`exec` routes with `media = "download"`).
+    var media: BotMedia? = nil
 }
 
 /// What a bot action answers.

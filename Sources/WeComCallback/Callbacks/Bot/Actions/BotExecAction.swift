@@ -5,7 +5,9 @@ import Foundation
 ///
 /// Environment: the server's without secrets, plus `WECOM_BOT` (the bot's name), `WECOM_MSG_TYPE`,
 /// `WECOM_EVENT`, `WECOM_FROM_USER`, `WECOM_MSG_ID`, `WECOM_CHAT_ID`, `WECOM_CHAT_TYPE` and
-/// `WECOM_OUTPUT_DIR` (an empty directory made for this run and removed after it).
+/// `WECOM_OUTPUT_DIR` (an empty directory made for this run and removed after it). With
+/// `media = "download"` the message's image and file URLs are downloaded and decrypted first
+/// (``BotMedia``): `media_files` on stdin, `WECOM_MEDIA_FILE`, `WECOM_MEDIA_TYPE`, `WECOM_MEDIA_SIZE`.
 ///
 /// - `output = "text"` (default): each refresh shows everything written so far (cut at a character
 ///   boundary to 20480 bytes); JPG/PNG files left in `WECOM_OUTPUT_DIR` go out with the final reply
@@ -17,7 +19,7 @@ import Foundation
 ///   ends the stream with `on_error` (empty when not set).
 struct BotExecAction: BotAction, BotStreamProducer {
     static let name = "exec"
-    static let keys = ["command", "timeout_ms", "on_error", "output"]
+    static let keys = ["command", "timeout_ms", "on_error", "output", "media"]
     /// The largest `timeout_ms`: ends inside WeCom's six minutes of refreshes.
     static let maxTimeoutMS = 345_000
     /// The default `timeout_ms`: two minutes.
@@ -34,6 +36,8 @@ struct BotExecAction: BotAction, BotStreamProducer {
     /// `output = "json"`.
     var jsonOutput: Bool
     var baseEnvironment: [String: String]
+    /// `media = "download"`: the message's image and file URLs are downloaded and decrypted first.
+    var downloadMedia = false
 
     static func load(from table: [String: ConfigValue], at path: String, loader: inout ConfigLoader) -> BotExecAction? {
         guard let (command, executable) = loader.programCommand(table, at: path, action: name) else { return nil }
@@ -50,9 +54,10 @@ struct BotExecAction: BotAction, BotStreamProducer {
             }
         }
         let onError = loader.template(table, "on_error", at: path)
+        let download = loader.mediaMode(table, at: path, needsCorpSecret: false)
         guard let resolved = executable else { return nil }
         return BotExecAction(command: command, executable: resolved, timeoutMS: timeout, onError: onError, jsonOutput: json,
-                             baseEnvironment: loader.baseEnvironment)
+                             baseEnvironment: loader.baseEnvironment, downloadMedia: download)
     }
 
     func respond(to message: BotMessage, context: BotActionContext) -> BotActionResult {
@@ -85,16 +90,40 @@ struct BotExecAction: BotAction, BotStreamProducer {
         let failed: (String, [UInt8]) -> BotStreamEnd = { reason, output in
             BotStreamEnd(replacement: refusedContent(for: message), output: output, failure: "exec \(command[0]): \(reason)")
         }
-        guard let directory = Self.makeOutputDirectory() else { return failed("cannot create WECOM_OUTPUT_DIR", []) }
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let runner = ExecRunner(executable: executable, arguments: command, timeoutMS: timeoutMS, maxOutputBytes: Self.maxOutputBytes)
-        let outcome = runner.run(input: message.plaintext, environment: environment(for: message, botName: context.botName, outputDirectory: directory),
-                                 slot: slot, onStdout: jsonOutput ? nil : { append(Array($0)) })
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMS)
+        guard let output = PrivateDirectory.make(prefix: "wecom-out") else { return failed("cannot create WECOM_OUTPUT_DIR", []) }
+        defer { output.remove() }
+        let directory = output.path
+        var environment = environment(for: message, botName: context.botName, outputDirectory: directory)
+        var input = message.plaintext
+        var mediaDirectory: PrivateDirectory?
+        defer { mediaDirectory?.remove() }
+        if downloadMedia, let media = context.media, !BotMedia.items(in: message).isEmpty {
+            guard let made = PrivateDirectory.make(prefix: "wecom-media") else { return failed("cannot create a private media directory", []) }
+            mediaDirectory = made
+            let files: [MediaFile]
+            do {
+                files = try media.download(for: message, deadline: deadline, into: made)
+            } catch {
+                context.metrics?.execFailure(app: context.botName, error == .timedOut ? .timeout : .media)
+                return failed(error.description, [])
+            }
+            if let first = files.first { environment.merge(first.environment) { _, new in new } }
+            input = BotMedia.stdin(for: message, files: files)
+        }
+        let remainingMS = max(1, Int(((deadline - .now) / .milliseconds(1)).rounded(.up)))
+        let runner = ExecRunner(executable: executable, arguments: command, timeoutMS: remainingMS, maxOutputBytes: Self.maxOutputBytes)
+        let outcome = runner.run(input: input, environment: environment, slot: slot, onStdout: jsonOutput ? nil : { append(Array($0)) })
         if !outcome.stderrFirstLine.isEmpty {
             context.logger.debug("exec stderr bot=\(context.botName) route=\(context.routeIndex): \(outcome.stderrFirstLine)")
         }
-        if let failure = outcome.failure { return failed(failure.description, outcome.stdout) }
+        if let failure = outcome.failure {
+            // A timeout is reported as the route's `timeout_ms` (the download took part of it).
+            if case .timedOut = failure { return failed(ExecRunner.Failure.timedOut(timeoutMS).description, outcome.stdout) }
+            return failed(failure.description, outcome.stdout)
+        }
         guard jsonOutput else {
+            Self.logOtherFiles(in: directory, context: context)
             return BotStreamEnd(replacement: nil, output: outcome.stdout, images: Self.images(in: directory))
         }
         switch Self.interpret(outcome.stdout) {
@@ -103,14 +132,16 @@ struct BotExecAction: BotAction, BotStreamProducer {
         }
     }
 
-    /// A fresh private directory for the program's images (`$TMPDIR` or `/tmp`, mode 0700).
-    static func makeOutputDirectory() -> String? {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array((base + "/wecom-bot-XXXXXX").utf8CString)
-        return template.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress, mkdtemp(base) != nil else { return nil }
-            return String(cString: base)
+    /// Logs (notice) files other than JPG/PNG images left in `WECOM_OUTPUT_DIR`: the bot protocol has no
+    /// way to send them (spec `wecom-aibot.md` §4: a stream carries text and images only).
+    static func logOtherFiles(in directory: String, context: BotActionContext) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let others = names.filter { name in
+            let lower = name.lowercased()
+            return !(lower.hasSuffix(".png") || lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg"))
         }
+        guard !others.isEmpty else { return }
+        context.logger.notice("bot \(context.botName) route=\(context.routeIndex): \(others.count) file(s) other than JPG/PNG left in WECOM_OUTPUT_DIR not sent: an AI bot's stream carries text and images only")
     }
 
     /// The JPG and PNG files of a directory, by name, at most 10, each at most 10 MB (others skipped).

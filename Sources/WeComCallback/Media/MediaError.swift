@@ -1,0 +1,40 @@
+/// Why a media download, decryption or upload failed (issue "Media for handlers"). The text never
+/// contains an access token, a secret or the file's content.
+public enum MediaError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A `Content-Length` header, or the bytes read, passed `[server] max_media_bytes` (`limit`, bytes).
+    case tooLarge(limit: Int)
+    /// The route's `timeout_ms` deadline passed during the download or upload.
+    case timedOut
+    /// No complete HTTP answer: connection refused or lost … (a fixed description, never the URL).
+    case network(String)
+    /// An HTTP status other than 200.
+    case httpStatus(Int)
+    /// Fewer bytes arrived than `Content-Length` announced.
+    case truncated(expected: Int, received: Int)
+    /// The WeCom API refused (`errcode`, e.g. 40007 invalid media_id), or no access token could be had.
+    case api(WeComAPIError)
+    /// An AI-bot file that does not decrypt (AES-256-CBC with the bot's key, PKCS#7 to 32 bytes).
+    case decryptFailed(String)
+    /// A local file problem: the private directory or the file cannot be written or read.
+    case file(String)
+    /// A reply's `File` is not a regular, non-empty file inside the program's `WECOM_OUTPUT_DIR`.
+    case outsideOutputDirectory(String)
+    /// The media URL is not an `http`/`https` URL.
+    case invalidURL
+
+    /// One line for the log.
+    public var description: String {
+        switch self {
+        case .tooLarge(let limit): return "media larger than max_media_bytes (\(limit) bytes)"
+        case .timedOut: return "media transfer timed out"
+        case .network(let reason): return "media transfer failed: \(reason)"
+        case .httpStatus(let status): return "media transfer: HTTP status \(status)"
+        case .truncated(let expected, let received): return "media truncated: \(received) of \(expected) bytes"
+        case .api(let error): return "WeCom media API: \(error)"
+        case .decryptFailed(let why): return "media does not decrypt: \(why)"
+        case .file(let why): return "media file: \(why)"
+        case .outsideOutputDirectory(let why): return "reply File refused: \(why)"
+        case .invalidURL: return "media URL is not an http(s) URL"
+        }
+    }
+}
