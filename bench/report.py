@@ -1,31 +1,49 @@
 #!/usr/bin/env python3
 """Turns bench/run-compare.sh's measurements (JSON lines) into the console table, bench/results.md,
 bench/results.json and bench/results.png, with every figure as a ratio to (1) the nginx ceiling and
-(2) the C libfcgi floor, and the targets of issue #8 checked.
+(2) the C libfcgi floor, and the targets of issue #16 checked. With several passes (bench/run-compare.sh's
+PASSES) every figure of a row is the median over its passes.
 
 Usage: report.py RESULTS.jsonl OUT_DIR "description of the run" """
 import json
 import sys
 from pathlib import Path
 
-rows = [json.loads(line) for line in Path(sys.argv[1]).read_text().splitlines() if line.strip()]
+import statistics
+
+runs = [json.loads(line) for line in Path(sys.argv[1]).read_text().splitlines() if line.strip()]
 out = Path(sys.argv[2])
 setup = sys.argv[3] if len(sys.argv) > 3 else ""
 
-for r in rows:
+for r in runs:
     seconds = r["duration_us"] / 1e6
     r["rps"] = r["requests"] / seconds if seconds else 0.0
     r["p50_ms"] = r["p50_us"] / 1000
     r["p99_ms"] = r["p99_us"] / 1000
     r["rss_mib"] = r["rss_kib"] / 1024
+    r["vmrss_mib"] = r.get("vmrss_kib", r["rss_kib"]) / 1024
     per_request_us = 1e6 / r["ticks_per_second"] / max(r["requests"], 1)
     r["server_cpu_us"] = r["server_cpu_ticks"] * per_request_us
     r["nginx_cpu_us"] = r["nginx_cpu_ticks"] * per_request_us
 
+# One row per server, in the order of the first pass: the median of each figure over the passes.
+rows = []
+for name in dict.fromkeys(r["row"] for r in runs):
+    passes = [r for r in runs if r["row"] == name]
+    row = {"row": name, "label": passes[0]["label"], "passes": len(passes)}
+    for key, value in passes[0].items():
+        if isinstance(value, (int, float)) and key not in ("pass", "ticks_per_second"):
+            row[key] = statistics.median(p[key] for p in passes)
+    row["non200"] = sum(p["non200"] for p in passes)
+    row["socket_errors"] = sum(p["socket_errors"] for p in passes)
+    row["rps_passes"] = [round(p["rps"]) for p in passes]
+    rows.append(row)
+
 by = {r["row"]: r for r in rows}
 ceiling, floor = by.get("ceiling"), by.get("c-floor")
 METRICS = [("rps", "req/s", "{:,.0f}"), ("p50_ms", "p50 ms", "{:.2f}"), ("p99_ms", "p99 ms", "{:.2f}"),
-           ("rss_mib", "peak RSS MiB", "{:.1f}"), ("server_cpu_us", "server CPU µs/req", "{:.0f}")]
+           ("rss_mib", "peak RSS MiB", "{:.1f}"), ("vmrss_mib", "RSS at end MiB", "{:.1f}"),
+           ("server_cpu_us", "server CPU µs/req", "{:.0f}")]
 
 
 def ratio(r, base, key):
@@ -46,28 +64,29 @@ for r in rows:
     line += [f"{r['nginx_cpu_us']:.0f}", str(r["non200"]), str(r["socket_errors"])]
     table.append(line)
 
-# The targets (issue #8).
+# The targets (issue #16).
 checks = []
-w, app_svr, wpy = by.get("wecom-fcgi"), by.get("wecom-app-svr"), by.get("wechatpy-gunicorn")
+w, ka, cl = by.get("wecom-fcgi"), by.get("wecom-fcgi-keepalive"), by.get("wecom-fcgi-cluster")
+if w and floor:
+    checks.append(("(3) as shipped ≥ 0.6× the C floor (req/s)", w["rps"] / floor["rps"], w["rps"] >= 0.6 * floor["rps"]))
+    checks.append(("(3) as shipped ≥ 0.9× the C floor (req/s)", w["rps"] / floor["rps"], w["rps"] >= 0.9 * floor["rps"]))
 if w:
-    if floor:
-        checks.append(("wecom-fcgi ≥ 90 % of the C floor (req/s)", w["rps"] / floor["rps"], w["rps"] >= 0.9 * floor["rps"]))
-    if app_svr and app_svr["rps"]:
-        checks.append(("wecom-fcgi ≥ 20× wecom-app-svr (req/s)", w["rps"] / app_svr["rps"], w["rps"] >= 20 * app_svr["rps"]))
-    if wpy and wpy["rps"]:
-        checks.append(("wecom-fcgi ≥ 5× wechatpy/gunicorn (req/s)", w["rps"] / wpy["rps"], w["rps"] >= 5 * wpy["rps"]))
-    checks.append(("wecom-fcgi p99 < 5 ms at the tested connections", w["p99_ms"], w["p99_ms"] < 5))
-    checks.append(("wecom-fcgi peak RSS < 20 MiB", w["rss_mib"], w["rss_mib"] < 20))
-ka = by.get("wecom-fcgi-keepalive")
+    checks.append(("(3) peak RSS ≤ 24 MiB (VmHWM)", w["rss_mib"], w["rss_mib"] <= 24))
+    checks.append(("(3) RSS under load ≤ 24 MiB (VmRSS)", w["vmrss_mib"], w["vmrss_mib"] <= 24))
 if ka and floor:
-    checks.append(("(3b) keep-alive above the C floor (req/s)", ka["rps"] / floor["rps"], ka["rps"] > floor["rps"]))
+    checks.append(("(3b) keep-alive above the no-keep-alive C floor (req/s)", ka["rps"] / floor["rps"], ka["rps"] > floor["rps"]))
+    checks.append(("(3b) keep-alive: non-2xx answers", ka["non200"], ka["non200"] == 0))
+if cl and w:
+    checks.append(("(3d) [cluster] on ≥ 0.85× (3) (req/s)", cl["rps"] / w["rps"], cl["rps"] >= 0.85 * w["rps"]))
 
 
 def markdown() -> str:
     md = ["# Comparative benchmark (bench/run-compare.sh)", "", setup, "",
           "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     md += ["| " + " | ".join(line) + " |" for line in table]
-    md += ["", "÷(1): ratio to the nginx ceiling; ÷(2): ratio to the C libfcgi floor. Peak RSS is VmHWM summed "
+    md += ["", "÷(1): ratio to the nginx ceiling; ÷(2): ratio to the C libfcgi floor. Every figure is the median "
+           "over the passes (req/s of each pass: " + "; ".join(f"{r['row']} {r['rps_passes']}" for r in rows) + "). "
+           "Peak RSS is VmHWM, RSS at end VmRSS after the measured run, each summed "
            "over the server's processes (for (1): nginx's master and workers; for the others: without nginx). "
            "CPU µs/req: utime+stime of the server's processes (and of nginx) during the measured run, per "
            "request; for (1) the server is nginx.",

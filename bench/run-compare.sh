@@ -1,28 +1,34 @@
 #!/usr/bin/env bash
-# The comparative benchmark: one nginx on 127.0.0.1, one wrk workload, six servers behind it, one at a
-# time, on this machine:
+# The comparative benchmark: one nginx on 127.0.0.1, one wrk workload, the servers behind it one at a
+# time, on this machine, in PASSES interleaved passes (every row once, then every row again), each
+# figure reported as the median over the passes:
 #   (1)  ceiling      nginx `return 200` with a body of the reply's size
-#   (2)  c-floor      bench/fcgi-floor.c: libfcgi, THREADS=cores threads, unix socket, fixed reply
-#   (3)  wecom-fcgi   echo, --threads = cores, unix socket, the location of nginx.conf.example
-#   (3a) wecom-fcgi   as (3), --threads CONNS (to tell the thread count from keep-alive in 3b)
-#   (3c) wecom-fcgi   as (3), built with --static-swift-stdlib (resident memory)
-#   (3d) wecom-fcgi   as (3) with [cluster] on against a local redis-server (the cost of sharing state)
-#   (3b) wecom-fcgi   keep-alive: nginx.conf.example's commented keep-alive lines, upstream keepalive
-#                     CONNS, --threads CONNS + 8 (more threads than kept connections, as it says)
+#   (2)  c-floor      bench/fcgi-floor.c: libfcgi, CORES threads, unix socket, reads the body, fixed reply
+#   (3)  wecom-fcgi   as shipped: echo, serve's default --threads, unix socket, nginx.conf.example's
+#                     location verbatim (no keep-alive)
+#   (3b) wecom-fcgi   keep-alive: nginx.conf.example's commented `upstream` block and the two keep-alive
+#                     lines of its location switched on, as it ships them (keepalive 8), default threads
+#   (3d) wecom-fcgi   as (3) with [cluster] on against a redis-server this script starts
+#   (3c) wecom-fcgi   as (3), built with --static-swift-stdlib (the .deb's build, scripts/build-deb.sh)
+#   (3a) wecom-fcgi   as (3), --threads CONNS (not in the default ROWS)
 #   (4)  wecom-app-svr 0.1.0 (the original framework) as its README runs it (Flask's server), proxy_pass
 #   (5)  wechatpy 1.8.18 echo in a minimal Flask app under gunicorn (workers = cores), proxy_pass
 # The workload: bench/wrk-messages.lua cycling through COUNT pre-generated, valid, encrypted ~400-byte
 # text messages with distinct MsgIds (bench/make-requests.py, wechatpy); every row gets the same POSTs.
+# With COUNT = 50,000 (more than the dedup cache's 10,000 entries) every request takes the
+# first-delivery path: a MsgId comes back only after 50,000 others have pushed it out of the cache.
 #
-# Prints requests/s, p50/p99 latency, each server's peak RSS (VmHWM summed over its processes), the
-# CPU time per request of the server and of nginx (utime+stime during the measured run), and ratios to
-# (1) and (2); writes bench/results.md, bench/results.json and bench/results.png.
+# Prints requests/s, p50/p99 latency, each server's peak RSS (VmHWM) and its RSS at the end of the
+# measured run (VmRSS), both summed over its processes, the CPU time per request of the server and of
+# nginx (utime+stime from /proc/PID/stat during the measured run), and ratios to (1) and (2); writes
+# bench/results.md, bench/results.json and bench/results.png.
 #
-# Environment: WRK_THREADS (2), WRK_CONNECTIONS (32), WRK_DURATION (10s), WARMUP (2s), COUNT (2000),
-# ROWS (default: all; e.g. ROWS="ceiling wecom-fcgi"), CORES (threads of rows 2 and 3; default: nproc),
-# NGINX_WORKERS (1), WECOM_FCGI_ARGS (extra
-# arguments to every wecom-fcgi serve, e.g. "--log-level notice").
-# Installs what it needs: apt (as root): wrk nginx-light libfcgi-dev gcc; pip into bench/.venv.
+# Environment: WRK_THREADS (2), WRK_CONNECTIONS (32), WRK_DURATION (10s), WARMUP (2s), COUNT (50000),
+# PASSES (2), ROWS (default: all but wecom-fcgi-threads; e.g. ROWS="c-floor wecom-fcgi"), CORES
+# (threads of the C floor; default: nproc), WECOM_THREADS (--threads of rows 3, 3b-3d; default: serve's
+# own default), NGINX_WORKERS (1), WECOM_FCGI_ARGS (extra arguments to every wecom-fcgi serve, e.g.
+# "--log-level notice"), WECOM_FCGI_BIN (a wecom-fcgi already built; default: swift build -c release).
+# Installs what it needs: apt (as root): wrk nginx-light libfcgi-dev gcc redis-server; pip into bench/.venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -34,10 +40,12 @@ WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-32}
 WRK_DURATION=${WRK_DURATION:-10s}
 WARMUP=${WARMUP:-2s}
-COUNT=${COUNT:-2000}
+COUNT=${COUNT:-50000}
+PASSES=${PASSES:-2}
+WECOM_THREADS=${WECOM_THREADS:-}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
 WECOM_FCGI_ARGS=${WECOM_FCGI_ARGS:-}
-ROWS=${ROWS:-ceiling c-floor wecom-fcgi wecom-fcgi-cluster wecom-fcgi-threads wecom-fcgi-static wecom-fcgi-keepalive wecom-app-svr wechatpy-gunicorn}
+ROWS=${ROWS:-ceiling c-floor wecom-fcgi wecom-fcgi-keepalive wecom-fcgi-cluster wecom-fcgi-static wecom-app-svr wechatpy-gunicorn}
 PORT=${PORT:-18080}
 APP_SVR_PORT=$((PORT + 1))
 WECHATPY_PORT=$((PORT + 2))
@@ -57,6 +65,7 @@ command -v wrk >/dev/null || need+=(wrk)
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v gcc >/dev/null || need+=(gcc)
 [[ -e /usr/include/fcgiapp.h ]] || need+=(libfcgi-dev)
+[[ " $ROWS " != *" wecom-fcgi-cluster "* ]] || command -v redis-server >/dev/null || need+=(redis-server)
 if ((${#need[@]})); then
     if [[ $(id -u) -eq 0 ]]; then
         log "apt-get install ${need[*]}"
@@ -75,9 +84,13 @@ if ! "$PY" -c 'import wecom_app_svr, wechatpy, flask, gunicorn, matplotlib' 2>/d
         wecom-app-svr==0.1.0 wechatpy==1.8.18 flask gunicorn matplotlib
 fi
 
-log "building wecom-fcgi (release) and the C floor"
-swift build -c release >/dev/null
-BIN=$(swift build -c release --show-bin-path)/wecom-fcgi
+if [[ -n ${WECOM_FCGI_BIN:-} ]]; then
+    BIN=$WECOM_FCGI_BIN
+else
+    log "building wecom-fcgi (release) and the C floor"
+    swift build -c release >/dev/null
+    BIN=$(swift build -c release --show-bin-path)/wecom-fcgi
+fi
 if [[ " $ROWS " == *" wecom-fcgi-static "* ]]; then
     log "building wecom-fcgi (release, --static-swift-stdlib, scratch path .build-static)"
     swift build -c release --static-swift-stdlib --scratch-path .build-static >/dev/null
@@ -126,7 +139,16 @@ KEEPALIVE_LOCATION=$(printf '%s\n' "$SHIPPED_LOCATION" \
           -e 's@# fastcgi_keep_conn on;@fastcgi_keep_conn on;@')
 [[ $KEEPALIVE_LOCATION == *"fastcgi_keep_conn on;"* && $KEEPALIVE_LOCATION == *"fastcgi_pass wecom_keepalive;"* ]] \
     || { log "could not find the keep-alive lines in nginx.conf.example"; exit 1; }
-KEEPALIVE_THREADS=$((WRK_CONNECTIONS + 8))
+# ... and nginx.conf.example's commented upstream block, uncommented, renamed and pointed at our socket.
+KEEPALIVE_UPSTREAM=$(awk '/^# upstream wecom_fcgi \{/{p=1} p{print} p&&/^# \}/{exit}' "$ROOT/nginx.conf.example" \
+    | sed -e 's/^# //' -e 's/^#$//' -e 's/upstream wecom_fcgi/upstream wecom_keepalive/' \
+          -e "s#unix:/run/wecom-fcgi/wecom-fcgi.sock#unix:$RUN/wecom-fcgi-keepalive.sock#")
+[[ $KEEPALIVE_UPSTREAM == *"keepalive "* && $KEEPALIVE_UPSTREAM == *"wecom-fcgi-keepalive.sock"* ]] \
+    || { log "could not find the upstream block in nginx.conf.example"; exit 1; }
+THREADS_ARGS=()
+[[ -n $WECOM_THREADS ]] && THREADS_ARGS=(--threads "$WECOM_THREADS")
+# What serve's default --threads is here (ServeCommand.defaultThreads: 2 × cores, at least 8), for the labels.
+SHIPPED_THREADS=${WECOM_THREADS:-$((2 * $(nproc) > 8 ? 2 * $(nproc) : 8))}
 CEILING_BODY=$(head -c "$REPLY_BYTES" /dev/zero | tr '\0' 'x')
 USER_LINE=""
 [[ $(id -u) -eq 0 ]] && USER_LINE="user root root;"
@@ -144,10 +166,8 @@ http {
     proxy_temp_path $RUN/tmp/proxy;
     scgi_temp_path $RUN/tmp/scgi;
     uwsgi_temp_path $RUN/tmp/uwsgi;
-    upstream wecom_keepalive {
-        server unix:$RUN/wecom-fcgi-keepalive.sock;
-        keepalive $WRK_CONNECTIONS;
-    }
+    # (3b) nginx.conf.example's upstream block
+$KEEPALIVE_UPSTREAM
     server {
         listen 127.0.0.1:$PORT;
         client_max_body_size 64k;
@@ -191,15 +211,15 @@ wait_for() {  # wait_for DESCRIPTION COMMAND...: up to 10 s
 }
 wait_for nginx curl -sf -o /dev/null "http://127.0.0.1:$PORT/ceiling"
 
-# Peak RSS in KiB: VmHWM of PID and all its descendants.
-peak_rss_kib() {
-    local total=0 pid kids
+# RSS in KiB: FIELD (VmHWM: the peak; VmRSS: now) of PID and all its descendants.
+rss_kib() {  # rss_kib PID FIELD
+    local total=0 pid kids field=$2
     local queue=("$1")
     while ((${#queue[@]})); do
         pid=${queue[0]}
         queue=("${queue[@]:1}")
         local hwm
-        hwm=$(awk '/^VmHWM:/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+        hwm=$(awk -v f="$field:" '$1 == f {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
         total=$((total + ${hwm:-0}))
         kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
         for k in $kids; do queue+=("$k"); done
@@ -259,20 +279,23 @@ measure() {  # measure ROW LABEL PATH SERVER_PID
     line=$(printf '%s\n' "$out" | grep '^RESULT ' | tail -1)
     server_after=$(cpu_ticks "$pid")
     nginx_after=$(cpu_ticks "$NGINX_PID")
-    local rss
-    rss=$(peak_rss_kib "$pid")
+    local rss vmrss
+    rss=$(rss_kib "$pid" VmHWM)
+    vmrss=$(rss_kib "$pid" VmRSS)
     local cpu="\"server_cpu_ticks\": $((server_after - server_before)), \"nginx_cpu_ticks\": $((nginx_after - nginx_before)), \"ticks_per_second\": $TICKS_PER_SECOND"
-    echo "{\"row\": \"$row\", \"label\": \"$label\", \"rss_kib\": $rss, $cpu, $(echo "${line#RESULT }" \
+    echo "{\"row\": \"$row\", \"label\": \"$label\", \"pass\": $PASS, \"rss_kib\": $rss, \"vmrss_kib\": $vmrss, $cpu, $(echo "${line#RESULT }" \
         | sed -e 's/\([a-z0-9_]*\)=\([0-9]*\)/"\1": \2,/g' -e 's/,$//')}" >>"$RESULTS"
-    log "$label: ${line#RESULT } rss_kib=$rss"
+    log "pass $PASS $label: ${line#RESULT } vmhwm_kib=$rss vmrss_kib=$vmrss"
 }
 
-# One wecom-fcgi row: ROW LABEL BINARY SOCKET_NAME THREADS PATH (the socket is $RUN/SOCKET_NAME.sock,
-# which the nginx configuration above points PATH at; the log goes to $RUN/ROW.log).
+# One wecom-fcgi row: ROW LABEL BINARY SOCKET_NAME PATH [SERVE ARGUMENTS...] (the socket is
+# $RUN/SOCKET_NAME.sock, which the nginx configuration above points PATH at; the log goes to $RUN/ROW.log).
 measure_wecom() {
-    local row=$1 label=$2 binary=$3 socket=$RUN/$4.sock threads=$5 path=$6
+    local row=$1 label=$2 binary=$3 socket=$RUN/$4.sock path=$5
+    shift 5
     # The pre-generated messages carry fixed timestamps (make-requests.py): the replay window is off.
-    "$binary" serve --max-timestamp-skew-s 0 $WECOM_FCGI_ARGS --listen "unix:$socket" --threads "$threads" 2>"$RUN/$row.log" &
+    # shellcheck disable=SC2086 # WECOM_FCGI_ARGS is a list of words
+    "$binary" serve --max-timestamp-skew-s 0 $WECOM_FCGI_ARGS --listen "unix:$socket" "$@" 2>"$RUN/$row.log" &
     pid=$!
     PIDS+=("$pid")
     wait_for "$row" test -S "$socket"
@@ -280,75 +303,78 @@ measure_wecom() {
     stop_server "$pid"
 }
 
-for row in $ROWS; do
-    case $row in
-    ceiling)
-        measure ceiling "(1) nginx return 200" /ceiling "$NGINX_PID"
-        ;;
-    c-floor)
-        rm -f "$RUN/fcgi-floor.sock"
-        "$RUN/fcgi-floor" "$RUN/fcgi-floor.sock" "$CORES" "$REPLY_BYTES" &
-        pid=$!
-        PIDS+=("$pid")
-        wait_for "the C floor" test -S "$RUN/fcgi-floor.sock"
-        measure c-floor "(2) C libfcgi floor, $CORES threads" /c-floor "$pid"
-        stop_server "$pid"
-        ;;
-    wecom-fcgi)
-        measure_wecom wecom-fcgi "(3) wecom-fcgi, $CORES threads" "$BIN" wecom-fcgi "$CORES" /wecom/callback
-        ;;
-    wecom-fcgi-cluster)
-        # (3d) as (3) with [cluster] on: retry claims and outcomes in a local redis-server (issue 13's cost).
-        REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-        redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$RUN/redis.log" 2>&1 &
-        redis_pid=$!
-        PIDS+=("$redis_pid")
-        wait_for redis-server bash -c "exec 3<>/dev/tcp/127.0.0.1/$REDIS_PORT"
-        printf '[server]\nmax_timestamp_skew_s = 0\n[cluster]\nredis_url = "redis://127.0.0.1:%s/0"\n[[app]]\nname = "bench"\ncorp_id = "%s"\ntoken = "%s"\nencoding_aes_key = "%s"\n[[app.route]]\naction = "echo"\n' \
-            "$REDIS_PORT" "$WECOM_APP_CORP_ID" "$WECOM_APP_TOKEN" "$WECOM_APP_AES_KEY" >"$RUN/cluster.toml"
-        saved_args=$WECOM_FCGI_ARGS
-        WECOM_FCGI_ARGS="$WECOM_FCGI_ARGS --config $RUN/cluster.toml"
-        measure_wecom wecom-fcgi-cluster "(3d) wecom-fcgi, $CORES threads, [cluster] on (local Redis)" "$BIN" wecom-fcgi \
-            "$CORES" /wecom/callback
-        WECOM_FCGI_ARGS=$saved_args
-        stop_server "$redis_pid"
-        ;;
-    wecom-fcgi-threads)
-        # (3a) as (3) but with --threads = connections: separates the thread count from keep-alive in (3b).
-        measure_wecom wecom-fcgi-threads "(3a) wecom-fcgi, $WRK_CONNECTIONS threads" "$BIN" wecom-fcgi \
-            "$WRK_CONNECTIONS" /wecom/callback
-        ;;
-    wecom-fcgi-static)
-        # (3c) as (3), built with --static-swift-stdlib: the Swift runtime and Foundation are linked in,
-        # so only the pages used are resident (the shared libraries are most of (3)'s RSS).
-        measure_wecom wecom-fcgi-static "(3c) wecom-fcgi, $CORES threads, static stdlib" "$STATIC_BIN" wecom-fcgi \
-            "$CORES" /wecom/callback
-        ;;
-    wecom-fcgi-keepalive)
-        measure_wecom wecom-fcgi-keepalive "(3b) wecom-fcgi, keep-alive, $KEEPALIVE_THREADS threads" "$BIN" \
-            wecom-fcgi-keepalive "$KEEPALIVE_THREADS" /wecom-keepalive/callback
-        ;;
-    wecom-app-svr)
-        (cd "$BENCH/peers" && exec "$PY" wecom_app_svr_demo.py "$APP_SVR_PORT") 2>"$RUN/wecom-app-svr.log" &
-        pid=$!
-        PIDS+=("$pid")
-        wait_for wecom-app-svr bash -c "exec 3<>/dev/tcp/127.0.0.1/$APP_SVR_PORT"
-        measure wecom-app-svr "(4) wecom-app-svr 0.1.0 (Flask server)" /wecom_app "$pid"
-        stop_server "$pid"
-        ;;
-    wechatpy-gunicorn)
-        (cd "$BENCH/peers" && exec "$BENCH/.venv/bin/gunicorn" -w "$CORES" -b "127.0.0.1:$WECHATPY_PORT" \
-            --log-level warning wechatpy_app:app) 2>"$RUN/wechatpy.log" &
-        pid=$!
-        PIDS+=("$pid")
-        wait_for "gunicorn (wechatpy)" bash -c "exec 3<>/dev/tcp/127.0.0.1/$WECHATPY_PORT"
-        measure wechatpy-gunicorn "(5) wechatpy 1.8.18 + Flask, gunicorn -w $CORES" /wechatpy "$pid"
-        stop_server "$pid"
-        ;;
-    *) log "unknown row $row" ;;
-    esac
+for PASS in $(seq "$PASSES"); do
+    for row in $ROWS; do
+        case $row in
+        ceiling)
+            measure ceiling "(1) nginx return 200" /ceiling "$NGINX_PID"
+            ;;
+        c-floor)
+            rm -f "$RUN/fcgi-floor.sock"
+            "$RUN/fcgi-floor" "$RUN/fcgi-floor.sock" "$CORES" "$REPLY_BYTES" &
+            pid=$!
+            PIDS+=("$pid")
+            wait_for "the C floor" test -S "$RUN/fcgi-floor.sock"
+            measure c-floor "(2) C libfcgi floor, $CORES threads" /c-floor "$pid"
+            stop_server "$pid"
+            ;;
+        wecom-fcgi)
+            measure_wecom wecom-fcgi "(3) wecom-fcgi as shipped, $SHIPPED_THREADS threads" "$BIN" wecom-fcgi /wecom/callback \
+                "${THREADS_ARGS[@]}"
+            ;;
+        wecom-fcgi-cluster)
+            # (3d) as (3) with [cluster] on: retry claims and outcomes in a local redis-server (issue 13's cost).
+            REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+            redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$RUN/redis.log" 2>&1 &
+            redis_pid=$!
+            PIDS+=("$redis_pid")
+            wait_for redis-server bash -c "exec 3<>/dev/tcp/127.0.0.1/$REDIS_PORT"
+            printf '[server]\nmax_timestamp_skew_s = 0\n[cluster]\nredis_url = "redis://127.0.0.1:%s/0"\n[[app]]\nname = "bench"\ncorp_id = "%s"\ntoken = "%s"\nencoding_aes_key = "%s"\n[[app.route]]\naction = "echo"\n' \
+                "$REDIS_PORT" "$WECOM_APP_CORP_ID" "$WECOM_APP_TOKEN" "$WECOM_APP_AES_KEY" >"$RUN/cluster.toml"
+            saved_args=$WECOM_FCGI_ARGS
+            WECOM_FCGI_ARGS="$WECOM_FCGI_ARGS --config $RUN/cluster.toml"
+            measure_wecom wecom-fcgi-cluster "(3d) wecom-fcgi, $SHIPPED_THREADS threads, [cluster] on (local Redis)" "$BIN" \
+                wecom-fcgi /wecom/callback "${THREADS_ARGS[@]}"
+            WECOM_FCGI_ARGS=$saved_args
+            stop_server "$redis_pid"
+            ;;
+        wecom-fcgi-threads)
+            # (3a) as (3) but with --threads = connections: separates the thread count from keep-alive in (3b).
+            measure_wecom wecom-fcgi-threads "(3a) wecom-fcgi, $WRK_CONNECTIONS threads" "$BIN" wecom-fcgi \
+                /wecom/callback --threads "$WRK_CONNECTIONS"
+            ;;
+        wecom-fcgi-static)
+            # (3c) as (3), built with --static-swift-stdlib: the Swift runtime and Foundation are linked in,
+            # so only the pages used are resident (the shared libraries are most of (3)'s RSS).
+            measure_wecom wecom-fcgi-static "(3c) wecom-fcgi as shipped, $SHIPPED_THREADS threads, --static-swift-stdlib (.deb)" \
+                "$STATIC_BIN" wecom-fcgi /wecom/callback "${THREADS_ARGS[@]}"
+            ;;
+        wecom-fcgi-keepalive)
+            measure_wecom wecom-fcgi-keepalive "(3b) wecom-fcgi, keep-alive as nginx.conf.example ships it, $SHIPPED_THREADS threads" \
+                "$BIN" wecom-fcgi-keepalive /wecom-keepalive/callback "${THREADS_ARGS[@]}"
+            ;;
+        wecom-app-svr)
+            (cd "$BENCH/peers" && exec "$PY" wecom_app_svr_demo.py "$APP_SVR_PORT") 2>"$RUN/wecom-app-svr.log" &
+            pid=$!
+            PIDS+=("$pid")
+            wait_for wecom-app-svr bash -c "exec 3<>/dev/tcp/127.0.0.1/$APP_SVR_PORT"
+            measure wecom-app-svr "(4) wecom-app-svr 0.1.0 (Flask server)" /wecom_app "$pid"
+            stop_server "$pid"
+            ;;
+        wechatpy-gunicorn)
+            (cd "$BENCH/peers" && exec "$BENCH/.venv/bin/gunicorn" -w "$CORES" -b "127.0.0.1:$WECHATPY_PORT" \
+                --log-level warning wechatpy_app:app) 2>"$RUN/wechatpy.log" &
+            pid=$!
+            PIDS+=("$pid")
+            wait_for "gunicorn (wechatpy)" bash -c "exec 3<>/dev/tcp/127.0.0.1/$WECHATPY_PORT"
+            measure wechatpy-gunicorn "(5) wechatpy 1.8.18 + Flask, gunicorn -w $CORES" /wechatpy "$pid"
+            stop_server "$pid"
+            ;;
+        *) log "unknown row $row" ;;
+        esac
+    done
 done
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 "$PY" "$BENCH/report.py" "$RESULTS" "$BENCH" \
-    "wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$WRK_DURATION (warm-up $WARMUP), $COUNT distinct messages of 400 B, reply $REPLY_BYTES B, nginx $(nginx -v 2>&1 | sed 's#.*/##') worker_processes $NGINX_WORKERS, $CORES cores, load average at the end $LOAD"
+    "wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$WRK_DURATION (warm-up $WARMUP), medians of $PASSES interleaved passes, $COUNT distinct messages of 400 B, reply $REPLY_BYTES B, nginx $(nginx -v 2>&1 | sed 's#.*/##') worker_processes $NGINX_WORKERS, $CORES cores, load average at the end $LOAD"

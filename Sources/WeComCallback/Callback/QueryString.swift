@@ -29,25 +29,44 @@ public struct QueryString: Sendable, Equatable {
     /// - Returns: the decoded parameters (a name without `=` has the empty value).
     /// - Throws: ``ParseError`` for a duplicated name, a malformed `%XX` escape or a value that is not UTF-8.
     public static func parse(_ raw: String) throws(ParseError) -> QueryString {
-        var values = [String: String](minimumCapacity: 8)
-        for pair in raw.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let nameEnd = pair.firstIndex(of: UInt8(ascii: "=")) ?? pair.endIndex
-            let rawName = pair[pair.startIndex..<nameEnd]
-            let rawValue = nameEnd < pair.endIndex ? pair[pair.index(after: nameEnd)...] : pair[pair.endIndex...]
-            let name = try decoded(rawName) { .badPercentEscape($0) } notUTF8: { .notUTF8($0) }
-            let value = try decoded(rawValue) { _ in .badPercentEscape(name) } notUTF8: { _ in .notUTF8(name) }
-            guard values.updateValue(value, forKey: name) == nil else { throw .duplicate(name) }
+        // Scanned as one contiguous UTF-8 buffer by offsets (splitting into an array of substrings and
+        // decoding each through `Substring` was about a tenth of a request's in-process work).
+        var raw = raw
+        raw.makeContiguousUTF8()
+        let result = raw.utf8.withContiguousStorageIfAvailable { bytes -> Result<QueryString, ParseError> in
+            var values = [String: String](minimumCapacity: 8)
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
+                defer { start = end + 1 }
+                if end == start { continue }
+                var nameEnd = start
+                while nameEnd < end, bytes[nameEnd] != UInt8(ascii: "=") { nameEnd += 1 }
+                let rawName = UnsafeBufferPointer(rebasing: bytes[start..<nameEnd])
+                let rawValue = UnsafeBufferPointer(rebasing: bytes[min(nameEnd + 1, end)..<end])
+                let name: String, value: String
+                do throws(ParseError) {
+                    name = try decoded(rawName) { .badPercentEscape($0) } notUTF8: { .notUTF8($0) }
+                    value = try decoded(rawValue) { _ in .badPercentEscape(name) } notUTF8: { _ in .notUTF8(name) }
+                } catch {
+                    return .failure(error)
+                }
+                guard values.updateValue(value, forKey: name) == nil else { return .failure(.duplicate(name)) }
+            }
+            return .success(QueryString(values: values))
         }
-        return QueryString(values: values)
+        // A native string always has contiguous UTF-8 (made so above).
+        return try (result ?? .success(QueryString(values: [:]))).get()
     }
 
-    /// One name or value, percent-decoded. Without a `%` the bytes are a slice of a `String` and so
-    /// already valid UTF-8: they are copied as they are (the usual case: WeCom's parameters are
-    /// digits, letters and base64).
+    /// One name or value, percent-decoded. Without a `%` the bytes are a slice of a `String` cut at ASCII
+    /// delimiters and so already valid UTF-8: they are copied as they are (the usual case: WeCom's
+    /// parameters are digits, letters and base64).
     private static func decoded(
-        _ raw: Substring.UTF8View.SubSequence, badEscape: (String) -> ParseError, notUTF8: (String) -> ParseError
+        _ raw: UnsafeBufferPointer<UInt8>, badEscape: (String) -> ParseError, notUTF8: (String) -> ParseError
     ) throws(ParseError) -> String {
-        guard raw.contains(UInt8(ascii: "%")) else { return String(Substring(raw)) }
+        guard raw.contains(UInt8(ascii: "%")) else { return String(decoding: raw, as: UTF8.self) }
         let printable = String(decoding: raw.prefix(40), as: UTF8.self)
         guard let bytes = percentDecode(raw) else { throw badEscape(printable) }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw notUTF8(printable) }
@@ -55,22 +74,19 @@ public struct QueryString: Sendable, Equatable {
     }
 
     /// Decodes `%XX` escapes once; every other byte (including `+`) is kept. `nil` for a bad escape.
-    static func percentDecode(_ input: Substring.UTF8View.SubSequence) -> [UInt8]? {
+    static func percentDecode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         var out = [UInt8]()
         out.reserveCapacity(input.count)
-        var i = input.startIndex
-        while i < input.endIndex {
+        var i = 0
+        while i < input.count {
             let c = input[i]
             if c == UInt8(ascii: "%") {
-                let h = input.index(after: i)
-                guard h < input.endIndex else { return nil }
-                let l = input.index(after: h)
-                guard l < input.endIndex, let hi = hexValue(input[h]), let lo = hexValue(input[l]) else { return nil }
+                guard i + 2 < input.count, let hi = hexValue(input[i + 1]), let lo = hexValue(input[i + 2]) else { return nil }
                 out.append(hi << 4 | lo)
-                i = input.index(after: l)
+                i += 3
             } else {
                 out.append(c)
-                i = input.index(after: i)
+                i += 1
             }
         }
         return out

@@ -111,29 +111,38 @@ enum LibCrypto {
     /// most two `=` only at the end. The spare low bits of the last character are ignored (spec §4.1).
     /// - Returns: the decoded bytes, or a reason why the text is not base64.
     static func base64Decode(_ text: some Collection<UInt8>) -> Result<[UInt8], Base64Problem> {
-        let input = Array(text)
-        guard !input.isEmpty else { return .failure(.empty) }
+        // Contiguous input (a String's UTF-8, an array) is read in place; anything else is copied once.
+        if let result = text.withContiguousStorageIfAvailable({ base64Decode(buffer: $0) }) { return result }
+        return Array(text).withUnsafeBufferPointer { base64Decode(buffer: $0) }
+    }
+
+    /// 1 for the bytes that are not base64 characters (`A–Z a–z 0–9 + /`): one table load and an OR per
+    /// byte, without a branch, instead of a chain of range comparisons (the check ran longer than
+    /// `EVP_DecodeBlock` itself); the offset is looked for only in text that fails.
+    private static let notBase64Character: [UInt8] = (0..<256).map { c in
+        (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) || (0x30...0x39).contains(c) || c == 0x2B || c == 0x2F ? 0 : 1
+    }
+
+    private static func base64Decode(buffer input: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], Base64Problem> {
+        guard let base = input.baseAddress, !input.isEmpty else { return .failure(.empty) }
         guard input.count % 4 == 0 else { return .failure(.length(input.count)) }
         guard input.count < Int(Int32.max) / 2 else { return .failure(.length(input.count)) }
+        // At most two `=`, and only at the end: everything before them must be alphabet.
         var padding = 0
-        for (i, c) in input.enumerated() {
-            switch c {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"):
-                if padding > 0 { return .failure(.character(offset: i)) }
-            case UInt8(ascii: "="):
-                padding += 1
-                if padding > 2 || i < input.count - 2 { return .failure(.character(offset: i)) }
-            default:
-                return .failure(.character(offset: i))
-            }
+        while padding < 2, input[input.count - 1 - padding] == UInt8(ascii: "=") { padding += 1 }
+        let body = input.count - padding
+        let offending = notBase64Character.withUnsafeBufferPointer { table -> Int? in
+            var bad: UInt8 = 0
+            for i in 0..<body { bad |= table[Int(input[i])] }
+            guard bad != 0 else { return nil }
+            return (0..<body).first { table[Int(input[$0])] != 0 }
         }
+        if let offending { return .failure(.character(offset: offending)) }
         var out = [UInt8](repeating: 0, count: input.count / 4 * 3)
-        let n = input.withUnsafeBufferPointer { inp in
-            EVP_DecodeBlock(&out, inp.baseAddress, Int32(inp.count))
-        }
+        let n = out.withUnsafeMutableBufferPointer { EVP_DecodeBlock($0.baseAddress, base, Int32(input.count)) }
         guard n >= 0, Int(n) >= padding, Int(n) <= out.count else { return .failure(.rejected) }
-        return .success(Array(out.prefix(Int(n) - padding)))
+        out.removeSubrange((Int(n) - padding)...)
+        return .success(out)
     }
 
     enum Base64Problem: Error, Equatable, CustomStringConvertible {

@@ -1,3 +1,5 @@
+import Platform
+
 /// Where the 16 random bytes that open every plaintext buffer (spec §4.2) come from.
 ///
 /// Production uses ``SystemRandom`` (OpenSSL `RAND_bytes`); tests inject fixed bytes to reproduce
@@ -7,10 +9,39 @@ public protocol RandomSource: Sendable {
     func randomPrefix() -> [UInt8]?
 }
 
-/// OpenSSL's CSPRNG (`RAND_bytes`).
+/// OpenSSL's CSPRNG (`RAND_bytes`), drawn 4 KiB at a time.
+///
+/// One `RAND_bytes` call costs about as much as encrypting the reply (OpenSSL 3 finds the thread's DRBG,
+/// checks its reseed state and runs CTR-DRBG for every call), so the process draws 4,096 bytes at once
+/// and hands out 16 of them per reply, each byte once, under one lock; that is one draw per 256 replies.
+/// The bytes are the same CSPRNG output; they are only the per-message prefix of spec §4.2 (not key
+/// material), and nothing forks without exec'ing.
 public struct SystemRandom: RandomSource {
     public init() {}
-    public func randomPrefix() -> [UInt8]? { LibCrypto.randomBytes(16) }
+    public func randomPrefix() -> [UInt8]? { RandomPool.shared.take(16) }
+}
+
+/// The process's buffer of CSPRNG bytes behind ``SystemRandom``.
+final class RandomPool: Sendable {
+    static let shared = RandomPool()
+    /// Bytes drawn per `RAND_bytes` call.
+    static let drawBytes = 4096
+
+    private let pool = Locked<(bytes: [UInt8], used: Int)>(([], 0))
+
+    /// `count` (at most ``drawBytes``) fresh random bytes, never handed out before; `nil` when
+    /// `RAND_bytes` fails.
+    func take(_ count: Int) -> [UInt8]? {
+        guard count <= Self.drawBytes else { return LibCrypto.randomBytes(count) }
+        return pool.withLock { pool -> [UInt8]? in
+            if pool.used + count > pool.bytes.count {
+                guard let fresh = LibCrypto.randomBytes(Self.drawBytes) else { return nil }
+                pool = (fresh, 0)
+            }
+            defer { pool.used += count }
+            return Array(pool.bytes[pool.used..<(pool.used + count)])
+        }
+    }
 }
 
 /// Always the same 16 bytes: for tests and deterministic fixtures only.

@@ -103,11 +103,19 @@ public struct WXBizMsgCrypt: Sendable {
         }
         let encrypt = try encrypt(plaintext)
         let signature = try Signature.compute(token: token, timestamp: timestamp, nonce: nonce, data: encrypt)
-        // Base64 and hex cannot contain "]]>" or XML-illegal characters: no escaping needed.
-        return "<xml>\n<Encrypt><![CDATA[\(encrypt)]]></Encrypt>\n"
-            + "<MsgSignature><![CDATA[\(signature)]]></MsgSignature>\n"
-            + "<TimeStamp>\(timestamp)</TimeStamp>\n"
-            + "<Nonce>\(XMLText.cdata(nonce))</Nonce>\n</xml>"
+        // Base64 and hex cannot contain "]]>" or XML-illegal characters: no escaping needed. Appended in
+        // place into one string sized up front.
+        var xml = "<xml>\n<Encrypt><![CDATA["
+        xml.reserveCapacity(160 + encrypt.utf8.count + timestamp.utf8.count + nonce.utf8.count)
+        xml += encrypt
+        xml += "]]></Encrypt>\n<MsgSignature><![CDATA["
+        xml += signature
+        xml += "]]></MsgSignature>\n<TimeStamp>"
+        xml += timestamp
+        xml += "</TimeStamp>\n<Nonce>"
+        XMLText.appendCDATA(nonce, to: &xml)
+        xml += "</Nonce>\n</xml>"
+        return xml
     }
 
     // MARK: - The cipher layer

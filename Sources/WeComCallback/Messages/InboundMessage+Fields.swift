@@ -19,23 +19,40 @@ extension InboundMessage {
     }
 
     private static func collect(_ element: XMLElement, prefix: String, into out: inout [String: String]) {
-        var counts: [String: Int] = [:]
+        let children = element.children
+        // Whether any name repeats, by a linear scan for the usual dozen children (two dictionaries of
+        // counts per element cost more than the rest of the message parse); counted only when one does.
         var repeated = false
-        for child in element.children {
-            counts[child.name, default: 0] += 1
-            if counts[child.name, default: 0] > 1 { repeated = true }
+        if children.count > 64 {
+            var names = Set<String>(minimumCapacity: children.count)
+            for child in children where !names.insert(child.name).inserted { repeated = true }
+        } else {
+            search: for (index, child) in children.enumerated() {
+                for later in children[(index + 1)...] where later.name == child.name {
+                    repeated = true
+                    break search
+                }
+            }
+        }
+        var counts: [String: Int] = [:]
+        if repeated {
+            for child in children { counts[child.name, default: 0] += 1 }
+        }
+        func occurrences(of name: String) -> Int {
+            if repeated { return counts[name, default: 0] }
+            return children.contains { $0.name == name } ? 1 : 0
         }
         var seen: [String: Int] = [:]
-        for child in element.children {
+        for child in children {
             var path = prefix + child.name
-            if listElementNames.contains(child.name) || (repeated && counts[child.name, default: 0] > 1) {
+            if listElementNames.contains(child.name) || (repeated && occurrences(of: child.name) > 1) {
                 let index = seen[child.name, default: 0]
                 seen[child.name] = index + 1
                 path += "/\(index)"
             }
             if child.isLeaf {
                 out[path] = child.text
-                if let canonical = canonicalNames[child.name], counts[canonical] == nil {
+                if let canonical = canonicalNames[child.name], occurrences(of: canonical) == 0 {
                     out[prefix + canonical + path.dropFirst(prefix.count + child.name.count)] = child.text
                 }
             } else {

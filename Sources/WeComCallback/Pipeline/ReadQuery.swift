@@ -26,19 +26,27 @@ extension CallbackHandler {
             log.failure = error.description
             return nil
         }
-        var names = ["msg_signature", "timestamp", "nonce"]
-        if isGet { names.append("echostr") }
-        var values: [String: String] = [:]
-        for name in names {
+        // The signed parameters read straight into the result (no second dictionary per request).
+        func required(_ name: String) -> String? {
             guard let value = query[name], !value.isEmpty else {
                 log.failure = "missing parameter \(name)"
                 return nil
             }
-            // Checked on the UTF-8 bytes first: `replacingOccurrences` is Foundation's, slow on every request.
-            values[name] = (name == "echostr" || name == "msg_signature") && value.utf8.contains(UInt8(ascii: " "))
-                ? value.replacingOccurrences(of: " ", with: "+") : value
+            return value
         }
-        return SignedQuery(msgSignature: values["msg_signature"] ?? "", timestamp: values["timestamp"] ?? "",
-                           nonce: values["nonce"] ?? "", echostr: values["echostr"] ?? "")
+        // `+` that became a space on the way (a proxy that form-decoded the query) is put back; checked
+        // on the UTF-8 bytes first: `replacingOccurrences` is Foundation's, slow on every request.
+        func restoringPlus(_ value: String) -> String {
+            value.utf8.contains(UInt8(ascii: " ")) ? value.replacingOccurrences(of: " ", with: "+") : value
+        }
+        guard let msgSignature = required("msg_signature"), let timestamp = required("timestamp"),
+              let nonce = required("nonce")
+        else { return nil }
+        var echostr = ""
+        if isGet {
+            guard let value = required("echostr") else { return nil }
+            echostr = restoringPlus(value)
+        }
+        return SignedQuery(msgSignature: restoringPlus(msgSignature), timestamp: timestamp, nonce: nonce, echostr: echostr)
     }
 }

@@ -11,12 +11,22 @@ extension PassiveReply {
     ///   - createTime: Unix seconds.
     /// - Returns: the XML, to be encrypted with ``WXBizMsgCrypt/encryptReply(_:timestamp:nonce:)``.
     public func renderXML(toUser: String, fromUser: String, createTime: Int64) -> String {
-        var xml = "<xml><ToUserName>" + XMLText.cdata(toUser) + "</ToUserName><FromUserName>" + XMLText.cdata(fromUser)
-            + "</FromUserName><CreateTime>" + String(createTime) + "</CreateTime><MsgType>" + XMLText.cdata(msgType)
-            + "</MsgType>"
+        // Appended in place into one string sized up front (a chain of `+` made a string per piece).
+        var xml = "<xml><ToUserName>"
+        xml.reserveCapacity(320 + (textContent?.utf8.count ?? 0))
+        XMLText.appendCDATA(toUser, to: &xml)
+        xml += "</ToUserName><FromUserName>"
+        XMLText.appendCDATA(fromUser, to: &xml)
+        xml += "</FromUserName><CreateTime>"
+        xml += String(createTime)
+        xml += "</CreateTime><MsgType>"
+        XMLText.appendCDATA(msgType, to: &xml)
+        xml += "</MsgType>"
         switch self {
         case .text(let content):
-            xml += "<Content>" + Self.cdata(content, max: Limit.textContent) + "</Content>"
+            xml += "<Content>"
+            XMLText.appendCDATA(XMLText.truncatedUTF8(XMLText.removingIllegal(content), maxBytes: Limit.textContent), to: &xml)
+            xml += "</Content>"
         case .image(let mediaID):
             xml += "<Image><MediaId>" + XMLText.cdata(mediaID) + "</MediaId></Image>"
         case .voice(let mediaID):
@@ -49,7 +59,14 @@ extension PassiveReply {
         case .updateTaskcard(let replaceName):
             xml += "<TaskCard><ReplaceName>" + XMLText.cdata(replaceName) + "</ReplaceName></TaskCard>"
         }
-        return xml + "</xml>"
+        xml += "</xml>"
+        return xml
+    }
+
+    /// The text reply's content, for sizing the buffer.
+    private var textContent: String? {
+        if case .text(let content) = self { return content }
+        return nil
     }
 
     /// CDATA of `text` without illegal characters, cut to `max` bytes.

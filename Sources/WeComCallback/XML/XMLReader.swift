@@ -1,3 +1,5 @@
+import Platform
+
 /// A small, hardened XML reader for the subset WeCom sends (spec §6.1, §11): elements, text,
 /// CDATA, comments and processing instructions. Attributes are tolerated and ignored.
 ///
@@ -387,11 +389,8 @@ private struct XMLByteParser {
     /// Appends input bytes `range` as character data, normalising line ends.
     mutating func append(_ range: Range<Int>, to element: inout OpenElement) {
         if range.isEmpty { return }
-        var hasCR = false
-        for k in range where b[k] == ASCII.cr {
-            hasCR = true
-            break
-        }
+        guard range.lowerBound >= 0, range.upperBound <= n, let base = b.baseAddress else { return }
+        let hasCR = memchr(base + range.lowerBound, Int32(ASCII.cr), range.count) != nil
         if !hasCR {
             if element.single == nil, element.text.isEmpty {
                 element.single = range
@@ -467,10 +466,14 @@ private struct XMLByteParser {
 
     /// The index of the first occurrence of `pattern` at or after `from`.
     func find(_ pattern: [UInt8], from: Int) -> Int? {
-        guard let first = pattern.first, from >= 0 else { return nil }
+        guard let first = pattern.first, from >= 0, let base = b.baseAddress else { return nil }
         var k = from
         while k + pattern.count <= n {
-            if b[k] == first, has(pattern, at: k) { return k }
+            // memchr to the next candidate first byte (a CDATA section's content is skipped in one call).
+            guard let hit = memchr(base + k, Int32(first), n - k) else { return nil }
+            k = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+            guard k + pattern.count <= n else { return nil }
+            if has(pattern, at: k) { return k }
             k += 1
         }
         return nil
@@ -486,6 +489,13 @@ private struct XMLByteParser {
     func validateUTF8() throws(XMLError) {
         var k = 0
         while k < n {
+            // Eight ASCII bytes at a time (WeCom's XML is mostly ASCII): unaligned loads, checked bounds.
+            if let base = b.baseAddress {
+                while k + 8 <= n, UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    k += 8
+                }
+            }
+            guard k < n else { return }
             let c0 = b[k]
             if c0 < 0x80 {
                 k += 1

@@ -15,7 +15,7 @@ public enum XMLText {
 
     /// `text` without the scalars XML 1.0 forbids (C0 controls other than tab/LF/CR, U+FFFE, U+FFFF).
     public static func removingIllegal(_ text: String) -> String {
-        if text.unicodeScalars.allSatisfy(isLegal) { return text }
+        if isLegalASCII(text) || text.unicodeScalars.allSatisfy(isLegal) { return text }
         var scalars = String.UnicodeScalarView()
         scalars.append(contentsOf: text.unicodeScalars.lazy.filter(isLegal))
         return String(scalars)
@@ -26,14 +26,44 @@ public enum XMLText {
     ///
     /// - Returns: e.g. `<![CDATA[a]]]]><![CDATA[>b]]>` for `a]]>b`.
     public static func cdata(_ text: String) -> String {
+        var out = ""
+        appendCDATA(text, to: &out)
+        return out
+    }
+
+    /// Appends ``cdata(_:)`` of `text` to `xml` in place (no intermediate strings: replies are built
+    /// this way on every request).
+    /// - Parameters:
+    ///   - text: the text.
+    ///   - xml: the markup being written.
+    public static func appendCDATA(_ text: String, to xml: inout String) {
         let clean = removingIllegal(text)
-        let bytes = clean.utf8
-        var needsSplit = false
-        var run = 0  // consecutive "]" seen
-        for b in bytes {
-            if b == UInt8(ascii: "]") { run += 1 } else { if b == UInt8(ascii: ">") && run >= 2 { needsSplit = true; break }; run = 0 }
+        xml += "<![CDATA["
+        xml += containsCDATAEnd(clean) ? clean.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") : clean
+        xml += "]]>"
+    }
+
+    /// Whether `text` contains `]]>`: each `>` (found with `memchr` on contiguous bytes) checked for
+    /// two `]` before it.
+    static func containsCDATAEnd(_ text: String) -> Bool {
+        let found = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard let base = bytes.baseAddress else { return false }
+            var k = 0
+            while k < bytes.count, let hit = memchr(base + k, Int32(UInt8(ascii: ">")), bytes.count - k) {
+                k = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+                if k >= 2, bytes[k - 1] == UInt8(ascii: "]"), bytes[k - 2] == UInt8(ascii: "]") { return true }
+                k += 1
+            }
+            return false
         }
-        let body = needsSplit ? clean.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") : clean
-        return "<![CDATA[" + body + "]]>"
+        return found ?? text.contains("]]>")
+    }
+
+    /// Whether `text` is printable ASCII, tab, LF and CR only (all legal in XML), checked on its bytes:
+    /// the common case, without decoding scalars.
+    static func isLegalASCII(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { $0 >= 0x20 ? $0 < 0x80 : ($0 == 0x9 || $0 == 0xA || $0 == 0xD) }
+        } ?? false
     }
 }

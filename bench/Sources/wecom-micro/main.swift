@@ -55,35 +55,41 @@ let parsed = try InboundMessage(xml: text400)
 try measure("parse InboundMessage(xml:) \(text400.count) B", bytes: text400.count) {
     _ = try InboundMessage(xml: text400)
 }
-let router = Router(routes: [
-    Route(index: 0, conditions: RouteConditions(msgType: "event"), action: .ignore),
-    Route(index: 1, action: .echo),
-])
-measure("route (2 routes, echo matches)") {
-    _ = router.route(for: parsed)
-}
 let reply = PassiveReply.echo(for: parsed) ?? .text("")
 measure("render PassiveReply.renderXML (text echo)") {
     _ = reply.renderXML(toUser: parsed.fromUserName, fromUser: corpID, createTime: 1_700_000_000)
 }
-// The production path: the configuration `make run` serves (one app, echo route), with metrics.
-func productionHandler(dedupEntries: Int) throws -> CallbackHandler {
+// The production path: the configuration `make run` serves (one app, echo route), with metrics, and the
+// request log line at info through the server's own log handler (to /dev/null), as `serve` runs it.
+let devNull = open("/dev/null", O_WRONLY)
+enum LogLine { case server, streamLogHandler, off }
+func productionHandler(dedupEntries: Int, logLine: LogLine = .server) throws -> CallbackHandler {
     let configuration = try Configuration.parse(
-        "[server]\ndedup_entries = \(dedupEntries)\n[[app]]\nname = \"bench\"\ncorp_id = \"\(corpID)\"\ntoken = \"\(token)\"\nencoding_aes_key = \"\(key)\"\n[[app.route]]\naction = \"echo\"\n",
+        "[server]\nmax_timestamp_skew_s = 0\ndedup_entries = \(dedupEntries)\n[[app]]\nname = \"bench\"\ncorp_id = \"\(corpID)\"\ntoken = \"\(token)\"\nencoding_aes_key = \"\(key)\"\n[[app.route]]\naction = \"echo\"\n",
         environment: [:])
-    let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+    let logger = Logger(label: "wecom-fcgi", factory: { label in
+        switch logLine {
+        case .server: StandardErrorLogHandler(label: label, level: .info, fileDescriptor: devNull)
+        case .streamLogHandler: StreamLogHandler.standardError(label: label)  // run with 2>/dev/null
+        case .off: SwiftLogNoOpLogHandler()
+        }
+    })
     return try configuration.makeServer(logger: logger).makeHandler(logger: logger)
 }
-let handler = try productionHandler(dedupEntries: 0)
 let encrypt400 = try crypt.encrypt(text400)
 let query400 = "msg_signature=\(try Signature.compute(token: token, timestamp: "1700000000", nonce: "123456", data: encrypt400))"
     + "&timestamp=1700000000&nonce=123456"
 let request400 = CallbackRequest(
     method: "POST", path: "/wecom/callback", queryString: query400, contentType: "text/xml",
     body: Array("<xml><ToUserName><![CDATA[\(corpID)]]></ToUserName><AgentID><![CDATA[1000002]]></AgentID><Encrypt><![CDATA[\(encrypt400)]]></Encrypt></xml>".utf8))
-guard handler.handle(request400).status == 200 else { fatalError("the benchmark request is not answered 200") }
-measure("CallbackHandler.handle, echo route, \(text400.count) B text", bytes: text400.count) {
-    _ = handler.handle(request400)
+// swift-log's StreamLogHandler (what `serve` used before) writes to stderr: run with 2>/dev/null.
+for (name, logLine) in [("info log line on", LogLine.server), ("no log line", .off),
+                        ("StreamLogHandler to stderr", .streamLogHandler)] {
+    let handler = try productionHandler(dedupEntries: 0, logLine: logLine)
+    guard handler.handle(request400).status == 200 else { fatalError("the benchmark request is not answered 200") }
+    measure("CallbackHandler.handle, echo, \(text400.count) B, \(name)", bytes: text400.count) {
+        _ = handler.handle(request400)
+    }
 }
 let dedupHandler = try productionHandler(dedupEntries: 10_000)
 _ = dedupHandler.handle(request400)
