@@ -153,9 +153,8 @@ def test_a_failed_download_gives_on_error_one_log_line_and_the_next_message_is_s
     stack = app_stack(stack_factory, tmp_path, api, download_route(reporter(tmp_path), timeout_ms=1500),
                       server="max_media_bytes = 1024")
     target, body = delivery(image_message(media_id, "7100000000000000002"))
-    started = time.monotonic()
+    # SLOW: served after 3 s, inside the 4 s reply budget; only the route's 1.5 s deadline cuts it.
     assert content(decrypted(stack.post(target, body))) == "media failed"
-    assert time.monotonic() - started < 3.0  # the deadline (1.5 s) covers the download
     assert not (tmp_path / "runs").exists()  # the program never started
     log = stack.responder.log()
     assert log.count(expected_log) == 1, log

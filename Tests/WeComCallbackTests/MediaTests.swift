@@ -124,6 +124,15 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.path))
     }
 
+    @Test func aBotProgramThatTriesToSendAFileIsToldWhy() {
+        let reply = Array(#"{"msgtype":"file","file":{"media_id":"x"}}"#.utf8)
+        guard case .failure(let error) = BotExecAction.interpret(reply) else {
+            Issue.record("a file reply was accepted")
+            return
+        }
+        #expect(error.reason == "msgtype file: an AI bot cannot send files; leave JPG/PNG images in WECOM_OUTPUT_DIR, or reply a stream")
+    }
+
     func problems(_ toml: String) -> [String] {
         do {
             return try Configuration.parse(toml, environment: RT.secrets).warnings.map(\.description)

@@ -195,6 +195,9 @@ struct BotExecAction: BotAction, BotStreamProducer {
             guard case .object? = object["template_card"] else { return .failure(BotJSON.ParseError(reason: "template_card must be an object")) }
             let text = content("stream/content") ?? ""
             return images().map { BotStreamEnd(replacement: text, output: stdout, images: $0, card: object["template_card"]) }
+        case let type? where ["file", "image", "voice", "video"].contains(type):
+            // The bot protocol carries text and images in a stream only (spec `wecom-aibot.md` §4).
+            return .failure(BotJSON.ParseError(reason: "msgtype \(type): an AI bot cannot send files; leave JPG/PNG images in WECOM_OUTPUT_DIR, or reply a stream"))
         default:
             return .failure(BotJSON.ParseError(reason: "msgtype must be text, stream, template_card or stream_with_template_card"))
         }
