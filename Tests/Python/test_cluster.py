@@ -1,7 +1,7 @@
 """Several hosts sharing one Redis ([cluster], issue 13): three wecom-fcgi processes with the same
 configuration, each on its own socket behind its own nginx, and a real redis-server started by the test
-on a free loopback port. Replies are decrypted by wechatpy; a mock WeCom API (loopback) stands in for
-gettoken and message/send."""
+on a free loopback port. Replies are decrypted by wechatpy; a mock WeCom API (loopback, wecom_api_mock.py)
+stands in for gettoken and message/send."""
 from __future__ import annotations
 
 import json
@@ -12,10 +12,8 @@ import subprocess
 import textwrap
 import threading
 import time
-import urllib.parse
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 
 from conftest import free_port, wait_until
 from helpers import VECTORS, app_toml, delivery, run_cli, text_message
+from wecom_api_mock import MockWeComAPI
 
 A = VECTORS["credential_sets"]["A"]
 CRYPTO = WeChatCrypto(A["token"], A["encoding_aes_key"], A["receive_id"])
@@ -80,62 +79,10 @@ def redis(tmp_path):
     server.stop()
 
 
-class MockWeComAPI:
-    """gettoken (slow: 0.5 s, so that concurrent refreshes overlap) and message/send on loopback."""
-
-    def __init__(self) -> None:
-        api = self
-        self.sent: list[dict] = []
-        self.token_requests = 0
-        self.lock = threading.Lock()
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def reply(self, payload: dict) -> None:
-                body = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self) -> None:
-                url = urllib.parse.urlparse(self.path)
-                if url.path == "/cgi-bin/gettoken":
-                    with api.lock:
-                        api.token_requests += 1
-                    time.sleep(0.5)
-                    self.reply({"errcode": 0, "errmsg": "ok", "access_token": "TOKEN-1", "expires_in": 7200})
-                else:
-                    self.reply({"errcode": 40001, "errmsg": "invalid credential"})
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                body = json.loads(self.rfile.read(length))
-                if urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query).get("access_token") == ["TOKEN-1"]:
-                    with api.lock:
-                        api.sent.append(body)
-                    self.reply({"errcode": 0, "errmsg": "ok", "msgid": "m"})
-                else:
-                    self.reply({"errcode": 40014, "errmsg": "invalid access_token"})
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def api():
     mock = MockWeComAPI()
+    mock.token_delay = 0.5  # slow gettoken, so that concurrent refreshes by the three hosts overlap
     yield mock
     mock.close()
 

@@ -18,7 +18,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 
 from conftest import wait_until
 from helpers import VECTORS, delivery
-from test_retries_budget import MockWeComAPI
+from wecom_api_mock import MockWeComAPI
 
 A = VECTORS["credential_sets"]["A"]
 KEY = "sk-test-SECRET-4242"

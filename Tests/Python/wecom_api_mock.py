@@ -2,7 +2,8 @@
 gettoken, message/send, and the temporary media calls media/get and media/upload.
 
 - gettoken: corpsecret "app-secret" gets the next of `stale_tokens` (tokens the other calls refuse with
-  40014, as for a token revoked early), then TOKEN-1 (counted in `token_requests`); anything else 40001.
+  40014, as for a token revoked early), then TOKEN-1 (counted in `token_requests`), after `token_delay`
+  seconds (so that concurrent refreshes overlap); anything else 40001.
 - message/send: bodies recorded in `sent`; a token other than TOKEN-1 gets 40014.
 - media/get: `media[media_id] = Media(...)` serves those bytes with a Content-Type and a
   Content-Disposition filename; per media a `delay` before the body, a `declared_length` other than the
@@ -43,6 +44,8 @@ class MockWeComAPI:
         api = self
         self.sent: list[dict] = []
         self.token_requests = 0
+        self.token_delay = 0.0
+        self.lock = threading.Lock()
         self.stale_tokens: list[str] = []
         self.media: dict[str, Media] = {}
         self.media_requests: list[str] = []
@@ -87,8 +90,10 @@ class MockWeComAPI:
                 query = urllib.parse.parse_qs(url.query)
                 if url.path == "/cgi-bin/gettoken":
                     if query.get("corpsecret") == ["app-secret"]:
-                        api.token_requests += 1
-                        token = api.stale_tokens.pop(0) if api.stale_tokens else "TOKEN-1"
+                        with api.lock:
+                            api.token_requests += 1
+                            token = api.stale_tokens.pop(0) if api.stale_tokens else "TOKEN-1"
+                        time.sleep(api.token_delay)
                         self.reply({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200})
                     else:
                         self.reply({"errcode": 40001, "errmsg": "invalid credential"})
@@ -115,8 +120,10 @@ class MockWeComAPI:
                 if query.get("access_token") != ["TOKEN-1"]:
                     self.reply({"errcode": 40014, "errmsg": "invalid access_token"})
                 elif url.path == "/cgi-bin/message/send":
-                    api.sent.append(json.loads(raw))
-                    self.reply({"errcode": 0, "errmsg": "ok", "msgid": "m%d" % len(api.sent)})
+                    with api.lock:
+                        api.sent.append(json.loads(raw))
+                        msgid = "m%d" % len(api.sent)
+                    self.reply({"errcode": 0, "errmsg": "ok", "msgid": msgid})
                 elif url.path == "/cgi-bin/media/upload":
                     api.uploads.append(Upload(query=query, content_type=self.headers.get("Content-Type", ""), body=raw))
                     if api.upload_error:
