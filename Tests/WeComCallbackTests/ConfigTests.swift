@@ -241,7 +241,7 @@ import Testing
         #expect(problems(toml) == [
             "app[0].journal: directory /nonexistent-dir does not exist (line 3)",
             "app[0].route[0].command[0]: no-such-program-xyz not found in PATH or not executable (line 6)",
-            "warning: app[0].route[0].timeout_ms: 4800 ms is more than 4500: WeCom waits only 5 s for the reply, and without corp_secret a late result is dropped (line 7)",
+            "warning: app[0].route[0].timeout_ms: 4800 ms is more than reply_budget_ms (4000): without corp_secret a result later than that is dropped (line 7)",
             "app[0].route[1].command: must be a non-empty array of strings (argv; no shell) (line 10)",
             "app[0].route[2].command: must be an array of strings, not a string (line 14)",
         ])
@@ -251,7 +251,7 @@ import Testing
         let config = try Configuration.parse(Self.app + "[[app.route]]\nmsg_type = \"txt\"\naction = \"exec\"\ncommand = [\"/bin/true\"]\ntimeout_ms = 4600\n", environment: RT.secrets)
         #expect(config.warnings.map(\.description) == [
             "warning: app[0].route[0].msg_type: unknown message type \"txt\"; did you mean \"text\"? (line 4)",
-            "warning: app[0].route[0].timeout_ms: 4600 ms is more than 4500: WeCom waits only 5 s for the reply, and without corp_secret a late result is dropped (line 7)",
+            "warning: app[0].route[0].timeout_ms: 4600 ms is more than reply_budget_ms (4000): without corp_secret a result later than that is dropped (line 7)",
         ])
     }
 

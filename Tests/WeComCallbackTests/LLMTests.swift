@@ -300,7 +300,7 @@ import Testing
         #expect(action.runsBesideRequest)
         #expect(!action.description.contains("sk-1"))
         #expect(config.warnings.map(\.description) == [
-            "warning: app[0].route[0].action: an answer after 4500 ms is dropped without corp_secret (WeCom waits only 5 s for the reply); give the app a corp_secret so late answers go by active send (line 4)",
+            "warning: app[0].route[0].action: an answer after reply_budget_ms (4000) is dropped without corp_secret; give the app a corp_secret so late answers go by active send (line 4)",
         ])
     }
 

@@ -148,6 +148,10 @@ import Testing
             "app[0].route[0].media: \"download\" fetches media through the WeCom API (media/get): give the app corp_secret, corp_secret_env or corp_secret_file (line 6)",
         ])
         #expect(problems(app + "corp_secret = \"s\"\n" + exec).isEmpty)
+        // A corp_secret_env whose variable is not set is reported once, at the key, not again by the route.
+        #expect(problems(app + "corp_secret_env = \"NO_SUCH_SECRET_VARIABLE\"\n" + exec) == [
+            "app[0].corp_secret_env: environment variable NO_SUCH_SECRET_VARIABLE is not set (line 3)",
+        ])
         let config = try Configuration.parse(app + "corp_secret = \"s\"\n" + exec, environment: RT.secrets)
         #expect((config.apps[0].routes[0].action as? ExecAction)?.downloadMedia == true)
         #expect(problems(app + "corp_secret = \"s\"\n[[app.route]]\naction = \"echo\"\nmedia = \"download\"\n") == [

@@ -151,9 +151,9 @@ extension LLMAction {
     static func load(from table: [String: ConfigValue], at path: String, loader: inout ConfigLoader) -> LLMAction? {
         guard let action = loadSettings(from: table, at: path, loader: &loader, maxTimeoutMS: maxTimeoutMS) else { return nil }
         // A model often takes longer than WeCom waits: the answer then needs active send.
-        if action.timeoutMS > ExecAction.timeoutWarningMS && !loader.appHasActiveSend {
+        if action.timeoutMS > loader.replyBudgetMS && !loader.appNamesCorpSecret {
             loader.warning(table["timeout_ms"] == nil ? "\(path).action" : "\(path).timeout_ms",
-                           "an answer after \(ExecAction.timeoutWarningMS) ms is dropped without corp_secret (WeCom waits only 5 s for the reply); give the app a corp_secret so late answers go by active send")
+                           "an answer after reply_budget_ms (\(loader.replyBudgetMS)) is dropped without corp_secret; give the app a corp_secret so late answers go by active send")
         }
         return action
     }

@@ -9,8 +9,11 @@ struct ConfigLoader {
     let baseDirectory: String
     let environment: [String: String]
     private(set) var problems: [ConfigProblem] = []
-    /// Whether the app being loaded has a `corp_secret` (late exec results can then go by active send).
-    var appHasActiveSend = false
+    /// Whether the app being loaded names a `corp_secret`, `corp_secret_env` or `corp_secret_file`, usable
+    /// or not (a missing variable is reported once, at the key, not again by every route that needs it).
+    var appNamesCorpSecret = false
+    /// `[server] reply_budget_ms`: a program or model answering later than this needs active send.
+    var replyBudgetMS = ServerSettings.defaultReplyBudgetMS
     /// The environment programs of the app being loaded start from (secrets removed).
     var baseEnvironment: [String: String] = [:]
     private var locator: SourceLocator
@@ -113,7 +116,7 @@ struct ConfigLoader {
         switch mode {
         case "none": return false
         case "download":
-            if needsCorpSecret && !appHasActiveSend {
+            if needsCorpSecret && !appNamesCorpSecret {
                 error("\(path).media", "\"download\" fetches media through the WeCom API (media/get): give the app corp_secret, corp_secret_env or corp_secret_file")
             }
             return true
@@ -257,6 +260,7 @@ struct ConfigLoader {
         checkKeys(root, at: "", allowed: ConfigSchema.topLevel)
 
         let server = loadServer(root["server"])
+        replyBudgetMS = server.replyBudgetMS
         let cluster = loadCluster(root["cluster"])
         var appTables: [[String: ConfigValue]] = []
         switch root["app"] {
@@ -446,7 +450,7 @@ struct ConfigLoader {
         }
 
         let activeSend = loadActiveSend(table, at: path)
-        appHasActiveSend = activeSend != nil
+        appNamesCorpSecret = ["corp_secret", "corp_secret_env", "corp_secret_file"].contains { table[$0] != nil }
 
         var agentID: Int64?
         if let id = integer(table, "agent_id", at: path) {

@@ -5,8 +5,6 @@ import Logging
 extension ExecAction: Action {
     static let name = "exec"
     static let keys = ["command", "timeout_ms", "on_error", "media"]
-    /// A `timeout_ms` above this gets a warning: WeCom waits 5 s for the whole reply.
-    static let timeoutWarningMS = 4500
     /// The largest `timeout_ms`.
     static let maxTimeoutMS = 60000
 
@@ -28,8 +26,8 @@ extension ExecAction: Action {
             if (1...maxTimeoutMS).contains(ms) {
                 timeout = ms
                 // With active send a late result still reaches the user; without it, it is dropped.
-                if ms > timeoutWarningMS && !loader.appHasActiveSend {
-                    loader.warning("\(path).timeout_ms", "\(ms) ms is more than \(timeoutWarningMS): WeCom waits only 5 s for the reply, and without corp_secret a late result is dropped")
+                if ms > loader.replyBudgetMS && !loader.appNamesCorpSecret {
+                    loader.warning("\(path).timeout_ms", "\(ms) ms is more than reply_budget_ms (\(loader.replyBudgetMS)): without corp_secret a result later than that is dropped")
                 }
             } else {
                 loader.error("\(path).timeout_ms", "must be between 1 and \(maxTimeoutMS)")
