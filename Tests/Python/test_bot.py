@@ -210,7 +210,8 @@ def test_the_readme_example_config_is_valid(tmp_path):
     config = tmp_path / "bot.toml"
     config.write_text(text, encoding="utf-8")
     out = run_cli(["check-config", "--config", str(config)], env={"ASSISTANT_TOKEN": bc.TOKEN}).stdout.decode()
-    assert "1 bot: assistant (/wecom/assistant, 4 routes)" in out
+    assert f"{config}: OK, 1 bot: assistant (/wecom/assistant, 4 routes)\n" in out  # a bot-only file: no "0 apps"
+    assert "app" not in out.split("OK, ")[1].splitlines()[0]
 
 
 def test_the_simulator_drives_a_stream_of_the_real_server_to_finish(stack):

@@ -41,12 +41,13 @@ struct CheckConfigCommand: ParsableCommand {
                 ? try Configuration.fromEnvironment(environment)
                 : try Configuration.load(path: path, environment: environment)
             for warning in loaded.warnings { print("\(source): \(warning)") }
-            print("\(source): OK, \(loaded.apps.count) app\(loaded.apps.count == 1 ? "" : "s"): "
-                + loaded.apps.map { "\($0.name) (\($0.path ?? "every path"), \($0.routes.count) route\($0.routes.count == 1 ? "" : "s"))" }.joined(separator: ", "))
-            if !loaded.bots.isEmpty {
-                print("\(source): \(loaded.bots.count) bot\(loaded.bots.count == 1 ? "" : "s"): "
-                    + loaded.bots.map { "\($0.name) (\($0.path), \($0.routes.count) route\($0.routes.count == 1 ? "" : "s"))" }.joined(separator: ", "))
-            }
+            let apps = "\(loaded.apps.count) app\(loaded.apps.count == 1 ? "" : "s"): "
+                + loaded.apps.map { "\($0.name) (\($0.path ?? "every path"), \($0.routes.count) route\($0.routes.count == 1 ? "" : "s"))" }.joined(separator: ", ")
+            let bots = "\(loaded.bots.count) bot\(loaded.bots.count == 1 ? "" : "s"): "
+                + loaded.bots.map { "\($0.name) (\($0.path), \($0.routes.count) route\($0.routes.count == 1 ? "" : "s"))" }.joined(separator: ", ")
+            // A bot-only configuration says so, not "0 apps: ".
+            print("\(source): OK, \(loaded.apps.isEmpty ? bots : apps)")
+            if !loaded.apps.isEmpty && !loaded.bots.isEmpty { print("\(source): \(bots)") }
             let programs = loaded.server.maxPrograms
             print("\(source): server: max_programs=\(programs)\(loaded.server.maxProgramsIsExplicit ? "" : " (default: 2 × cores, at least 8)")")
             if let cluster = loaded.cluster { print("\(source): \(Self.clusterStatus(cluster))") }
