@@ -25,6 +25,7 @@ for r in runs:
     per_request_us = 1e6 / r["ticks_per_second"] / max(r["requests"], 1)
     r["server_cpu_us"] = r["server_cpu_ticks"] * per_request_us
     r["nginx_cpu_us"] = r["nginx_cpu_ticks"] * per_request_us
+    r["helper_cpu_us"] = r.get("helper_cpu_ticks", 0) * per_request_us
 
 # One row per server, in the order of the first pass: the median of each figure over the passes.
 rows = []
@@ -55,13 +56,14 @@ def ratio(r, base, key):
 header = ["server"]
 for _, name, _ in METRICS:
     header += [name, "÷(1)", "÷(2)"]
-header += ["nginx CPU µs/req", "non-200", "socket errors"]
+header += ["nginx CPU µs/req", "redis CPU µs/req", "non-200", "socket errors"]
 table = []
 for r in rows:
     line = [r["label"]]
     for key, _, fmt in METRICS:
         line += [fmt.format(r[key]), ratio(r, ceiling, key), ratio(r, floor, key)]
-    line += [f"{r['nginx_cpu_us']:.0f}", str(r["non200"]), str(r["socket_errors"])]
+    line += [f"{r['nginx_cpu_us']:.0f}", f"{r['helper_cpu_us']:.0f}" if r["helper_cpu_us"] else "–",
+             str(r["non200"]), str(r["socket_errors"])]
     table.append(line)
 
 # The targets (issue #16).
@@ -76,6 +78,9 @@ if w:
 if ka and floor:
     checks.append(("(3b) keep-alive above the no-keep-alive C floor (req/s)", ka["rps"] / floor["rps"], ka["rps"] > floor["rps"]))
     checks.append(("(3b) keep-alive: non-2xx answers", ka["non200"], ka["non200"] == 0))
+base = by.get("wecom-fcgi-baseline")
+if base and w:
+    checks.append(("(3) ÷ (3z) baseline, same passes (req/s)", w["rps"] / base["rps"], w["rps"] >= base["rps"]))
 if cl and w:
     checks.append(("(3d) [cluster] on ≥ 0.85× (3) (req/s)", cl["rps"] / w["rps"], cl["rps"] >= 0.85 * w["rps"]))
 
@@ -89,7 +94,9 @@ def markdown() -> str:
            "Peak RSS is VmHWM, RSS at end VmRSS after the measured run, each summed "
            "over the server's processes (for (1): nginx's master and workers; for the others: without nginx). "
            "CPU µs/req: utime+stime of the server's processes (and of nginx) during the measured run, per "
-           "request; for (1) the server is nginx.",
+           "request; for (1) the server is nginx; redis CPU: redis-server's, for (3d). Builds: (3c) is the "
+           "`--static-swift-stdlib` build that scripts/build-deb.sh packages, every other wecom-fcgi row "
+           "`swift build -c release` (the toolchain's shared Swift runtime and Foundation).",
            "", "| target | value | met |", "|---|---|---|"]
     md += [f"| {name} | {value:.2f} | {'yes' if ok else '**no**'} |" for name, value, ok in checks]
     return "\n".join(md) + "\n"

@@ -11,6 +11,7 @@
 #   (3d) wecom-fcgi   as (3) with [cluster] on against a redis-server this script starts
 #   (3c) wecom-fcgi   as (3), built with --static-swift-stdlib (the .deb's build, scripts/build-deb.sh)
 #   (3a) wecom-fcgi   as (3), --threads CONNS (not in the default ROWS)
+#   (3z) wecom-fcgi   as (3) with BASELINE_BIN (e.g. a build of main before a change; only when set)
 #   (4)  wecom-app-svr 0.1.0 (the original framework) as its README runs it (Flask's server), proxy_pass
 #   (5)  wechatpy 1.8.18 echo in a minimal Flask app under gunicorn (workers = cores), proxy_pass
 # The workload: bench/wrk-messages.lua cycling through COUNT pre-generated, valid, encrypted ~400-byte
@@ -19,15 +20,17 @@
 # first-delivery path: a MsgId comes back only after 50,000 others have pushed it out of the cache.
 #
 # Prints requests/s, p50/p99 latency, each server's peak RSS (VmHWM) and its RSS at the end of the
-# measured run (VmRSS), both summed over its processes, the CPU time per request of the server and of
-# nginx (utime+stime from /proc/PID/stat during the measured run), and ratios to (1) and (2); writes
+# measured run (VmRSS), both summed over its processes, the CPU time per request of the server, of
+# nginx and (3d) of redis-server (utime+stime from /proc/PID/stat during the measured run), and ratios
+# to (1) and (2); writes
 # bench/results.md, bench/results.json and bench/results.png.
 #
 # Environment: WRK_THREADS (2), WRK_CONNECTIONS (32), WRK_DURATION (10s), WARMUP (2s), COUNT (50000),
 # PASSES (2), ROWS (default: all but wecom-fcgi-threads; e.g. ROWS="c-floor wecom-fcgi"), CORES
 # (threads of the C floor; default: nproc), WECOM_THREADS (--threads of rows 3, 3b-3d; default: serve's
 # own default), NGINX_WORKERS (1), WECOM_FCGI_ARGS (extra arguments to every wecom-fcgi serve, e.g.
-# "--log-level notice"), WECOM_FCGI_BIN (a wecom-fcgi already built; default: swift build -c release).
+# "--log-level notice"), WECOM_FCGI_BIN (a wecom-fcgi already built; default: swift build -c release),
+# BASELINE_BIN and BASELINE_LABEL (row 3z).
 # Installs what it needs: apt (as root): wrk nginx-light libfcgi-dev gcc redis-server; pip into bench/.venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,9 +46,11 @@ WARMUP=${WARMUP:-2s}
 COUNT=${COUNT:-50000}
 PASSES=${PASSES:-2}
 WECOM_THREADS=${WECOM_THREADS:-}
+BASELINE_BIN=${BASELINE_BIN:-}
+BASELINE_LABEL=${BASELINE_LABEL:-BASELINE_BIN}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
 WECOM_FCGI_ARGS=${WECOM_FCGI_ARGS:-}
-ROWS=${ROWS:-ceiling c-floor wecom-fcgi wecom-fcgi-keepalive wecom-fcgi-cluster wecom-fcgi-static wecom-app-svr wechatpy-gunicorn}
+ROWS=${ROWS:-ceiling c-floor wecom-fcgi wecom-fcgi-baseline wecom-fcgi-keepalive wecom-fcgi-cluster wecom-fcgi-static wecom-app-svr wechatpy-gunicorn}
 PORT=${PORT:-18080}
 APP_SVR_PORT=$((PORT + 1))
 WECHATPY_PORT=$((PORT + 2))
@@ -273,16 +278,19 @@ measure() {  # measure ROW LABEL PATH SERVER_PID
     local out server_before nginx_before server_after nginx_after
     server_before=$(cpu_ticks "$pid")
     nginx_before=$(cpu_ticks "$NGINX_PID")
+    local helper_before=0 helper_after=0
+    [[ -n ${HELPER_PID:-} ]] && helper_before=$(cpu_ticks "$HELPER_PID")
     out=$(WRK_REQUESTS=$REQUESTS WRK_PATH=$path wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WRK_DURATION" \
         --timeout 5s -s "$BENCH/wrk-messages.lua" "http://127.0.0.1:$PORT")
     local line
     line=$(printf '%s\n' "$out" | grep '^RESULT ' | tail -1)
     server_after=$(cpu_ticks "$pid")
     nginx_after=$(cpu_ticks "$NGINX_PID")
+    [[ -n ${HELPER_PID:-} ]] && helper_after=$(cpu_ticks "$HELPER_PID")
     local rss vmrss
     rss=$(rss_kib "$pid" VmHWM)
     vmrss=$(rss_kib "$pid" VmRSS)
-    local cpu="\"server_cpu_ticks\": $((server_after - server_before)), \"nginx_cpu_ticks\": $((nginx_after - nginx_before)), \"ticks_per_second\": $TICKS_PER_SECOND"
+    local cpu="\"server_cpu_ticks\": $((server_after - server_before)), \"nginx_cpu_ticks\": $((nginx_after - nginx_before)), \"helper_cpu_ticks\": $((helper_after - helper_before)), \"ticks_per_second\": $TICKS_PER_SECOND"
     echo "{\"row\": \"$row\", \"label\": \"$label\", \"pass\": $PASS, \"rss_kib\": $rss, \"vmrss_kib\": $vmrss, $cpu, $(echo "${line#RESULT }" \
         | sed -e 's/\([a-z0-9_]*\)=\([0-9]*\)/"\1": \2,/g' -e 's/,$//')}" >>"$RESULTS"
     log "pass $PASS $label: ${line#RESULT } vmhwm_kib=$rss vmrss_kib=$vmrss"
@@ -322,6 +330,14 @@ for PASS in $(seq "$PASSES"); do
             measure_wecom wecom-fcgi "(3) wecom-fcgi as shipped, $SHIPPED_THREADS threads" "$BIN" wecom-fcgi /wecom/callback \
                 "${THREADS_ARGS[@]}"
             ;;
+        wecom-fcgi-baseline)
+            # (3z) as (3) with another wecom-fcgi binary (BASELINE_BIN, e.g. main's before a change), in
+            # the same passes: a before/after ratio measured side by side.
+            if [[ -n ${BASELINE_BIN:-} ]]; then
+                measure_wecom wecom-fcgi-baseline "(3z) wecom-fcgi baseline ($BASELINE_LABEL), $SHIPPED_THREADS threads" \
+                    "$BASELINE_BIN" wecom-fcgi /wecom/callback "${THREADS_ARGS[@]}"
+            fi
+            ;;
         wecom-fcgi-cluster)
             # (3d) as (3) with [cluster] on: retry claims and outcomes in a local redis-server (issue 13's cost).
             REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -333,9 +349,11 @@ for PASS in $(seq "$PASSES"); do
                 "$REDIS_PORT" "$WECOM_APP_CORP_ID" "$WECOM_APP_TOKEN" "$WECOM_APP_AES_KEY" >"$RUN/cluster.toml"
             saved_args=$WECOM_FCGI_ARGS
             WECOM_FCGI_ARGS="$WECOM_FCGI_ARGS --config $RUN/cluster.toml"
+            HELPER_PID=$redis_pid  # its CPU per request is reported too (it shares the two cores)
             measure_wecom wecom-fcgi-cluster "(3d) wecom-fcgi, $SHIPPED_THREADS threads, [cluster] on (local Redis)" "$BIN" \
                 wecom-fcgi /wecom/callback "${THREADS_ARGS[@]}"
             WECOM_FCGI_ARGS=$saved_args
+            HELPER_PID=
             stop_server "$redis_pid"
             ;;
         wecom-fcgi-threads)

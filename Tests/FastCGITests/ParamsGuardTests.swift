@@ -1,3 +1,4 @@
+import Platform
 import Testing
 @testable import FastCGI
 
@@ -51,5 +52,35 @@ import Testing
         var stream = begin
         while stream.count < ParamsGuard.windowBytes { stream += record(4, [UInt8](repeating: 1, count: 60_000)) }
         #expect(ParamsGuard.scan(stream[...]) == .refuse("FastCGI parameters longer than 65536 bytes"))
+    }
+
+    /// Writes `bytes` into one end of a unix socket pair and runs `check` on the other end.
+    func checked(_ bytes: [UInt8], buffer: inout [UInt8]) -> String? {
+        var fds: [Int32] = [0, 0]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0 else { return "socketpair failed" }
+        defer { close(fds[0]); close(fds[1]) }
+        let written = bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+        guard written == bytes.count else { return "short write" }
+        return ParamsGuard.check(fds[0], timeoutMS: 1000, buffer: &buffer)
+    }
+
+    @Test func parametersLongerThanTheFirstPeekGrowTheBufferAndPass() {
+        // About 10 KiB of parameters: more than the 4 KiB first peek, less than the 64 KiB window.
+        let long: [UInt8] = [14, 0x80, 0, 0x27, 0x10] + Array("REQUEST_METHOD".utf8) + [UInt8](repeating: 0x61, count: 10_000)
+        let stream = begin + record(4, long) + record(4, []) + record(5, [])
+        var buffer: [UInt8] = []
+        #expect(checked(stream, buffer: &buffer) == nil)
+        #expect(buffer.count == 16 * 1024)
+        var small: [UInt8] = []
+        #expect(checked(begin + record(4, pair) + record(4, []), buffer: &small) == nil)
+        #expect(small.count == ParamsGuard.firstPeekBytes)
+    }
+
+    @Test func aPeekedStreamPastTheWindowIsRefused() {
+        var stream = begin
+        while stream.count < ParamsGuard.windowBytes + 8 { stream += record(4, [UInt8](repeating: 1, count: 60_000)) }
+        var buffer: [UInt8] = []
+        #expect(checked(stream, buffer: &buffer) == "FastCGI parameters longer than 65536 bytes")
+        #expect(buffer.count == ParamsGuard.windowBytes)
     }
 }

@@ -33,7 +33,7 @@ extension FastCGIServer {
             return
         }
         defer { if request.pointee.ipcFd >= 0 { FCGX_Free(request, 1) } }
-        var peekBuffer = [UInt8](repeating: 0, count: ParamsGuard.windowBytes)
+        var peekBuffer = [UInt8](repeating: 0, count: ParamsGuard.firstPeekBytes)
 
         while let connection = nextConnection(worker: index) {
             // libfcgi aborts the process on a parameter length it cannot allocate: checked first.
@@ -168,7 +168,7 @@ extension FastCGIServer {
 
     private func serve(_ request: UnsafeMutablePointer<FCGX_Request>, responder: some FastCGIResponder) {
         let params = Self.readParams(request.pointee.envp)
-        let lengthHint = params["CONTENT_LENGTH"].flatMap { Int($0) }
+        let lengthHint = params.value(of: "CONTENT_LENGTH").flatMap { Int($0) }
         let (body, tooLarge) = Self.readBody(request.pointee.in, limit: configuration.maxBodyBytes, lengthHint: lengthHint)
         if tooLarge {
             // The rest of the body stays unread, so this connection cannot carry another request
@@ -176,7 +176,7 @@ extension FastCGIServer {
             // even when the web server asked to keep it. nginx then simply does not reuse it.
             request.pointee.keepConnection = 0
         }
-        let response = responder.respond(to: FastCGIRequest(params: params, body: body, bodyTooLarge: tooLarge))
+        let response = responder.respond(to: FastCGIRequest(parameters: params, body: body, bodyTooLarge: tooLarge))
         let head = response.encodedHead()
         let wrote = Self.put(head, request.pointee.out) && Self.put(response.body, request.pointee.out)
         if !wrote {
@@ -184,20 +184,13 @@ extension FastCGIServer {
         }
     }
 
-    /// Copies libfcgi's `NAME=value` parameter array into a dictionary.
-    ///
-    /// Splits at the first `=` byte with `strchr` and decodes name and value separately: searching a
-    /// `String` for `"="` walks grapheme clusters, and with nginx's ~30 parameters per request that was
-    /// about 15 % of the responder's CPU under load. Invalid UTF-8 is repaired as `String(cString:)` does.
-    private static func readParams(_ envp: FCGX_ParamArray?) -> [String: String] {
-        // nginx sends about 30 parameters: room for them up front instead of growing (and rehashing) twice.
-        var params = [String: String](minimumCapacity: 48)
+    /// Copies libfcgi's `NAME=value` parameter array into one ``Parameters`` buffer (no string or
+    /// dictionary per parameter: see ``Parameters``).
+    private static func readParams(_ envp: FCGX_ParamArray?) -> Parameters {
+        var params = Parameters()
         guard var cursor = envp else { return params }
         while let entry = cursor.pointee {
-            if let equals = strchr(entry, Int32(UInt8(ascii: "="))) {
-                let name = UnsafeRawBufferPointer(start: entry, count: equals - entry)
-                params[String(decoding: name, as: UTF8.self)] = String(cString: equals + 1)
-            }
+            params.append(entry: entry)
             cursor += 1
         }
         return params

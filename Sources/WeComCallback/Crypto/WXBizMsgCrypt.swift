@@ -103,19 +103,20 @@ public struct WXBizMsgCrypt: Sendable {
         }
         let encrypt = try encrypt(plaintext)
         let signature = try Signature.compute(token: token, timestamp: timestamp, nonce: nonce, data: encrypt)
-        // Base64 and hex cannot contain "]]>" or XML-illegal characters: no escaping needed. Appended in
-        // place into one string sized up front.
-        var xml = "<xml>\n<Encrypt><![CDATA["
+        // Base64 and hex cannot contain "]]>" or XML-illegal characters: no escaping needed. Bytes
+        // appended into one buffer sized up front.
+        var xml = [UInt8]()
         xml.reserveCapacity(160 + encrypt.utf8.count + timestamp.utf8.count + nonce.utf8.count)
-        xml += encrypt
-        xml += "]]></Encrypt>\n<MsgSignature><![CDATA["
-        xml += signature
-        xml += "]]></MsgSignature>\n<TimeStamp>"
-        xml += timestamp
-        xml += "</TimeStamp>\n<Nonce>"
+        xml += "<xml>\n<Encrypt><![CDATA[".utf8
+        xml += encrypt.utf8
+        xml += "]]></Encrypt>\n<MsgSignature><![CDATA[".utf8
+        xml += signature.utf8
+        xml += "]]></MsgSignature>\n<TimeStamp>".utf8
+        xml += timestamp.utf8
+        xml += "</TimeStamp>\n<Nonce>".utf8
         XMLText.appendCDATA(nonce, to: &xml)
-        xml += "</Nonce>\n</xml>"
-        return xml
+        xml += "</Nonce>\n</xml>".utf8
+        return String(decoding: xml, as: UTF8.self)
     }
 
     // MARK: - The cipher layer

@@ -11,22 +11,36 @@ extension PassiveReply {
     ///   - createTime: Unix seconds.
     /// - Returns: the XML, to be encrypted with ``WXBizMsgCrypt/encryptReply(_:timestamp:nonce:)``.
     public func renderXML(toUser: String, fromUser: String, createTime: Int64) -> String {
-        // Appended in place into one string sized up front (a chain of `+` made a string per piece).
-        var xml = "<xml><ToUserName>"
+        // Bytes appended into one buffer sized up front (a chain of `+`, or even `+=` on a String, cost
+        // more per piece than the text itself); the rare reply types add their elements as one string.
+        var xml = [UInt8]()
         xml.reserveCapacity(320 + (textContent?.utf8.count ?? 0))
+        xml += "<xml><ToUserName>".utf8
         XMLText.appendCDATA(toUser, to: &xml)
-        xml += "</ToUserName><FromUserName>"
+        xml += "</ToUserName><FromUserName>".utf8
         XMLText.appendCDATA(fromUser, to: &xml)
-        xml += "</FromUserName><CreateTime>"
-        xml += String(createTime)
-        xml += "</CreateTime><MsgType>"
+        xml += "</FromUserName><CreateTime>".utf8
+        xml += String(createTime).utf8
+        xml += "</CreateTime><MsgType>".utf8
         XMLText.appendCDATA(msgType, to: &xml)
-        xml += "</MsgType>"
-        switch self {
-        case .text(let content):
-            xml += "<Content>"
+        xml += "</MsgType>".utf8
+        if case .text(let content) = self {
+            xml += "<Content>".utf8
             XMLText.appendCDATA(XMLText.truncatedUTF8(XMLText.removingIllegal(content), maxBytes: Limit.textContent), to: &xml)
-            xml += "</Content>"
+            xml += "</Content>".utf8
+        } else {
+            xml += elementsXML.utf8
+        }
+        xml += "</xml>".utf8
+        return String(decoding: xml, as: UTF8.self)
+    }
+
+    /// The elements after `MsgType` of the reply types other than text.
+    private var elementsXML: String {
+        var xml = ""
+        switch self {
+        case .text:
+            break
         case .image(let mediaID):
             xml += "<Image><MediaId>" + XMLText.cdata(mediaID) + "</MediaId></Image>"
         case .voice(let mediaID):
@@ -59,7 +73,6 @@ extension PassiveReply {
         case .updateTaskcard(let replaceName):
             xml += "<TaskCard><ReplaceName>" + XMLText.cdata(replaceName) + "</ReplaceName></TaskCard>"
         }
-        xml += "</xml>"
         return xml
     }
 

@@ -43,6 +43,21 @@ public enum XMLText {
         xml += "]]>"
     }
 
+    /// Appends ``cdata(_:)`` of `text` to `xml` as UTF-8 bytes.
+    /// - Parameters:
+    ///   - text: the text.
+    ///   - xml: the markup being written, as bytes.
+    public static func appendCDATA(_ text: String, to xml: inout [UInt8]) {
+        let clean = removingIllegal(text)
+        xml += "<![CDATA[".utf8
+        if containsCDATAEnd(clean) {
+            xml += clean.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>").utf8
+        } else {
+            xml += clean.utf8
+        }
+        xml += "]]>".utf8
+    }
+
     /// Whether `text` contains `]]>`: each `>` (found with `memchr` on contiguous bytes) checked for
     /// two `]` before it.
     static func containsCDATAEnd(_ text: String) -> Bool {

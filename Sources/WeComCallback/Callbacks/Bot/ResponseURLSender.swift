@@ -20,22 +20,35 @@ public func responseURLMarkdown(_ content: String) -> JSONValue {
 }
 
 /// ``ResponseURLPosting`` over an ephemeral `URLSession` (http and https URLs only).
+///
+/// The session is created by the first post: every server has one sender (``ServerRuntime``), and one
+/// whose bots never post to a `response_url` (or that serves no bot) never starts URLSession, so the
+/// pages of FoundationNetworking, libcurl and its TLS library stay untouched.
 public final class URLSessionResponseURLSender: ResponseURLPosting {
-    private let session: URLSession
+    private let session = Locked<URLSession?>(nil)
     private let timeout: Duration
 
     /// - Parameter timeout: the limit for each POST (default 10 s).
     public init(timeout: Duration = .seconds(10)) {
         self.timeout = timeout
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout.inSeconds
-        configuration.timeoutIntervalForResource = timeout.inSeconds
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        session = URLSession(configuration: configuration)
     }
 
-    deinit { session.finishTasksAndInvalidate() }
+    deinit { session.withLock { $0 }?.finishTasksAndInvalidate() }
+
+    /// The session, created on first use.
+    private var currentSession: URLSession {
+        session.withLock { session in
+            if let session { return session }
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.timeoutIntervalForRequest = timeout.inSeconds
+            configuration.timeoutIntervalForResource = timeout.inSeconds
+            configuration.httpCookieStorage = nil
+            configuration.urlCache = nil
+            let created = URLSession(configuration: configuration)
+            session = created
+            return created
+        }
+    }
 
     public func post(_ body: JSONValue, to url: String) -> String? {
         guard let target = URL(string: url), let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
@@ -46,7 +59,7 @@ public final class URLSessionResponseURLSender: ResponseURLPosting {
         request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
         request.httpBody = Data(body.encoded())
         let outcome = Locked<String??>(nil)
-        let task = session.dataTask(with: request) { _, response, error in
+        let task = currentSession.dataTask(with: request) { _, response, error in
             let result: String?
             if error != nil {
                 result = "network error"
