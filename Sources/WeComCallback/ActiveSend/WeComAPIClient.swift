@@ -83,14 +83,15 @@ public final class WeComAPIClient: Sendable {
     /// - Parameters:
     ///   - corpID: `corpid`.
     ///   - corpSecret: `corpsecret`, the app's Secret.
+    ///   - deadline: a monotonic instant the call must not outlast (as well as ``timeout``), if any.
     /// - Returns: the token and its lifetime.
     /// - Throws: ``WeComAPIError``: `.network`, `.httpStatus`, `.invalidResponse`, or `.api` for a
     ///   non-zero `errcode` (40001 invalid secret, 40013 invalid corp id, -1 busy …).
-    public func getToken(corpID: String, corpSecret: String) throws(WeComAPIError) -> AccessToken {
+    public func getToken(corpID: String, corpSecret: String, deadline: ContinuousClock.Instant? = nil) throws(WeComAPIError) -> AccessToken {
         let url = try makeURL("/cgi-bin/gettoken", query: [("corpid", corpID), ("corpsecret", corpSecret)])
         var request = URLRequest(url: url)
         request.httpMethod = "GET"
-        let answer: TokenAnswer = try decode(perform(request))
+        let answer: TokenAnswer = try decode(perform(request, deadline: deadline))
         try answer.check()
         guard let token = answer.access_token, !token.isEmpty else { throw .invalidResponse("no access_token") }
         return AccessToken(value: token, expiresIn: answer.expires_in ?? 7200)
@@ -141,8 +142,20 @@ public final class WeComAPIClient: Sendable {
         return url
     }
 
-    /// Runs one request and waits for it; a 200 answer's body is returned.
-    func perform(_ request: URLRequest) throws(WeComAPIError) -> Data {
+    /// Runs one request and waits for it, at most until `deadline` when one is given; a 200 answer's
+    /// body is returned.
+    func perform(_ request: URLRequest, deadline: ContinuousClock.Instant? = nil) throws(WeComAPIError) -> Data {
+        var request = request
+        // URLSession enforces the timeout; the bound of the wait only guards against a lost callback.
+        var waitUntil = ContinuousClock.now + timeout + .seconds(2)
+        if let deadline {
+            let remaining = deadline - .now
+            guard remaining > .zero else {
+                throw .network(code: URLError.Code.timedOut.rawValue, reason: Self.reason(URLError.Code.timedOut.rawValue))
+            }
+            request.timeoutInterval = min(timeout, remaining).inSeconds
+            waitUntil = min(waitUntil, deadline)
+        }
         let outcome = Locked<Result<Data, WeComAPIError>?>(nil)
         let task = session.dataTask(with: request) { data, response, error in
             let result: Result<Data, WeComAPIError>
@@ -157,8 +170,7 @@ public final class WeComAPIClient: Sendable {
             outcome.withLockAndBroadcast { $0 = result }
         }
         task.resume()
-        // URLSession enforces the timeout; this bound only guards against a lost callback.
-        let result = outcome.wait(until: .now + timeout + .seconds(2), while: { $0 == nil }) { result, _ in result }
+        let result = outcome.wait(until: waitUntil, while: { $0 == nil }) { result, _ in result }
         guard let result else {
             task.cancel()
             throw .network(code: URLError.Code.timedOut.rawValue, reason: Self.reason(URLError.Code.timedOut.rawValue))
