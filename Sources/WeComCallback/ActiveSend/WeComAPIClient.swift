@@ -85,13 +85,24 @@ public final class WeComAPIClient: Sendable {
     ///   - corpSecret: `corpsecret`, the app's Secret.
     ///   - deadline: a monotonic instant the call must not outlast (as well as ``timeout``), if any.
     /// - Returns: the token and its lifetime.
-    /// - Throws: ``WeComAPIError``: `.network`, `.httpStatus`, `.invalidResponse`, or `.api` for a
-    ///   non-zero `errcode` (40001 invalid secret, 40013 invalid corp id, -1 busy …).
+    /// - Throws: ``WeComAPIError``: `.network`, `.httpStatus`, `.invalidResponse`, `.api` for a
+    ///   non-zero `errcode` (40001 invalid secret, 40013 invalid corp id, -1 busy …), or
+    ///   `.tokenUnavailable(AccessTokenCache.deadlineReason)` when `deadline` ended the wait.
     public func getToken(corpID: String, corpSecret: String, deadline: ContinuousClock.Instant? = nil) throws(WeComAPIError) -> AccessToken {
         let url = try makeURL("/cgi-bin/gettoken", query: [("corpid", corpID), ("corpsecret", corpSecret)])
         var request = URLRequest(url: url)
         request.httpMethod = "GET"
-        let answer: TokenAnswer = try decode(perform(request, deadline: deadline))
+        let data: Data
+        do {
+            data = try perform(request, deadline: deadline)
+        } catch {
+            // With a deadline the request's timeout is what is left of it: a timeout is the deadline's.
+            if deadline != nil, case .network(let code, _) = error, code == URLError.Code.timedOut.rawValue {
+                throw .tokenUnavailable(AccessTokenCache.deadlineReason)
+            }
+            throw error
+        }
+        let answer: TokenAnswer = try decode(data)
         try answer.check()
         guard let token = answer.access_token, !token.isEmpty else { throw .invalidResponse("no access_token") }
         return AccessToken(value: token, expiresIn: answer.expires_in ?? 7200)
