@@ -156,15 +156,14 @@ public final class WeComAPIClient: Sendable {
     /// Runs one request and waits for it, at most until `deadline` when one is given; a 200 answer's
     /// body is returned.
     func perform(_ request: URLRequest, deadline: ContinuousClock.Instant? = nil) throws(WeComAPIError) -> Data {
-        var request = request
-        // URLSession enforces the timeout; the bound of the wait only guards against a lost callback.
+        // URLSession enforces the timeout; the bound of the wait only guards against a lost callback. A
+        // deadline ends the wait itself, exactly (URLSession's timeout is whole seconds at best), and the
+        // task is cancelled.
         var waitUntil = ContinuousClock.now + timeout + .seconds(2)
         if let deadline {
-            let remaining = deadline - .now
-            guard remaining > .zero else {
+            guard deadline > .now else {
                 throw .network(code: URLError.Code.timedOut.rawValue, reason: Self.reason(URLError.Code.timedOut.rawValue))
             }
-            request.timeoutInterval = min(timeout, remaining).inSeconds
             waitUntil = min(waitUntil, deadline)
         }
         let outcome = Locked<Result<Data, WeComAPIError>?>(nil)
