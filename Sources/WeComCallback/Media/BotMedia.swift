@@ -56,10 +56,10 @@ struct BotMedia: Sendable {
             // Only the ciphertext and then the plaintext are held in memory, never the transfer's buffers.
             let partial = directory.partialPath
             _ = try CurlTransfer.download(url.absoluteString, toFile: partial, maxBytes: maxBytes, deadline: deadline, cancelled: cancelled)
-            let cipher = FileManager.default.contents(atPath: partial)
+            let cipher = FileManager.default.contents(atPath: partial).map { [UInt8]($0) }
             unlink(partial)
             guard let cipher else { throw .file("cannot read the downloaded media") }
-            let plain = try BotMediaCipher.decrypt([UInt8](cipher), key: key)
+            let plain = try BotMediaCipher.decrypt(cipher, key: key)
             // The served type describes the ciphertext; the plaintext's is sniffed (else octet-stream).
             files.append(try MediaFile.store(plain, serverType: nil, fileName: nil, fallbackName: "\(item.kind)-\(n + 1)", in: directory))
         }

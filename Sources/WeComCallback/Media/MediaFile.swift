@@ -58,8 +58,8 @@ struct MediaFile: Sendable, Equatable {
         }
     }
 
-    /// The MIME type of a `Content-Type` header: `type/subtype` (RFC 9110 tokens), lowercased, without
-    /// parameters; `nil` for anything else (empty, a control character, a missing `/` …).
+    /// The MIME type of a `Content-Type` header: `type/subtype` (RFC 9110 tokens, at most 255 bytes),
+    /// lowercased, without parameters; `nil` for anything else (empty, a control character, a missing `/` …).
     /// - Parameter header: the header's value, e.g. `image/png; charset=binary`.
     static func mimeType(_ header: String?) -> String? {
         guard let header, let first = header.split(separator: ";", omittingEmptySubsequences: false).first else { return nil }
@@ -70,7 +70,7 @@ struct MediaFile: Sendable, Equatable {
                 (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
             }
         }
-        guard parts.count == 2, token(parts[0]), token(parts[1]) else { return nil }
+        guard type.utf8.count <= 255, parts.count == 2, token(parts[0]), token(parts[1]) else { return nil }
         return type
     }
 
