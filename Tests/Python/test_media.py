@@ -519,6 +519,34 @@ def test_sigterm_during_a_stalled_download_removes_the_users_media(stack_factory
     assert not (tmp_path / "runs").exists()
 
 
+def test_sigterm_during_a_stalled_upload_removes_the_programs_file(stack_factory, tmp_path, api):
+    """F3 for media/upload: the mock holds its answer; shutdown ends the upload and WECOM_OUTPUT_DIR goes."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    api.upload_delay = 60
+    (tmp_path / "made.png").write_bytes(png())
+    program = script(tmp_path / "answer.sh", f"""\
+        cat >/dev/null
+        cp '{tmp_path / "made.png"}' "$WECOM_OUTPUT_DIR/out.png"
+        printf '{{"MsgType":"image","File":"out.png"}}'
+        """)
+    stack = app_stack(stack_factory, tmp_path, api, f"""
+        [[app.route]]
+        action = "exec"
+        command = ["{program}"]
+        timeout_ms = 30000
+        on_error = "upload failed"
+        """, server="reply_budget_ms = 100", env={"TMPDIR": str(tmpdir)})
+    target, body = delivery(text_message("mirror", "7100000000000000085"))
+    assert stack.post(target, body).status == 200
+    wait_until(lambda: len(api.uploads) == 1, what="the upload to arrive")
+    assert [p.name.split("-")[1] for p in tmpdir.iterdir()] == ["out"]
+    stack.responder.signal(signal.SIGTERM)
+    assert stack.responder.wait(timeout=30) == 0
+    assert list(tmpdir.iterdir()) == []
+    assert stack.responder.log().count("media transfer cancelled: the server is shutting down") == 1
+
+
 def test_a_non_ascii_file_name_keeps_its_extension(stack_factory, tmp_path, api):
     """L3: filename="照片.heic" (bytes nobody sniffs) is stored as media.heic, not as "heic"."""
     api.media["MEDIA-4"] = Media(b"heic-ish bytes", content_type="image/heic", filename="照片.heic")

@@ -12,7 +12,8 @@ gettoken, message/send, and the temporary media calls media/get and media/upload
   client closes); the body bytes written per media_id are counted in `written`; an unknown media_id gets
   {"errcode":40007,"errmsg":"invalid media_id"}.
 - media/upload: the raw request (query, Content-Type, body) recorded in `uploads`; answers
-  media_id "MEDIA-UP-<n>", or `upload_error` (e.g. {"errcode": 40005, "errmsg": "invalid file type"}) when set.
+  media_id "MEDIA-UP-<n>", or `upload_error` (e.g. {"errcode": 40005, "errmsg": "invalid file type"}) when set,
+  after `upload_delay` seconds.
 - any other GET path in `files` (e.g. "/bot-media/a.png"): those bytes (an AI bot's encrypted media URL)."""
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ class MockWeComAPI:
         self.uploads: list[Upload] = []
         self.upload_error: dict | None = None
         self.written: dict[str, int] = {}
+        self.upload_delay = 0.0
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args) -> None:
@@ -144,6 +146,7 @@ class MockWeComAPI:
                     self.reply({"errcode": 0, "errmsg": "ok", "msgid": msgid})
                 elif url.path == "/cgi-bin/media/upload":
                     api.uploads.append(Upload(query=query, content_type=self.headers.get("Content-Type", ""), body=raw))
+                    time.sleep(api.upload_delay)
                     if api.upload_error:
                         self.reply(api.upload_error)
                         return
