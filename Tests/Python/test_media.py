@@ -3,7 +3,9 @@ wecom_api_mock.py: a route with media = "download" gets the message's media as a
 served bytes), a reply with "File" is uploaded (multipart, parsed here by the stdlib's email parser)
 and answered with the mock's media_id; errors, oversize, truncation and a slow download each give
 on_error and one log line. AI bots: an image URL encrypted by the `cryptography` package reaches the
-program decrypted."""
+program decrypted. Issue 14's attacks: an endless chunked body is cut at the limit (counted in the bytes the
+mock wrote), a stalled gettoken ends at the route's deadline, SIGTERM during a stalled transfer leaves no
+private directory, a non-ASCII file name keeps its extension."""
 from __future__ import annotations
 
 import email.parser

@@ -16,7 +16,7 @@ public final class WeComAPIClient: Sendable {
     public let apiBase: String
     /// The limit for one whole request (connect, send, receive).
     public let timeout: Duration
-    /// The session of the JSON calls (`gettoken`, `message/send`, `media/upload`).
+    /// The session of the JSON calls (`gettoken`, `message/send`; the media calls use ``CurlTransfer``).
     let session: URLSession
 
     /// WeCom's API root.
