@@ -34,6 +34,13 @@ let package = Package(
             // shim includes <hiredis/hiredis.h> from /usr/include and the modulemap links libhiredis.
             providers: [.apt(["libhiredis-dev"])]
         ),
+        // libcurl for the media transfers (media/get, media/upload, AI-bot media URLs): byte limits, deadlines and
+        // cancellation enforced while reading; only WeComCallback/Media/CurlTransfer.swift uses it.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         // glibc's posix_spawn_file_actions_addclosefrom_np, which Swift's Glibc module does not export.
         .systemLibrary(name: "CSpawn"),
         // The one POSIX layer: the C library import, the EINTR-retrying syscall wrapper, the lock type.
@@ -44,6 +51,7 @@ let package = Package(
             dependencies: [
                 "COpenSSL",
                 "CHiredis",
+                "CCurl",
                 "CSpawn",
                 "Platform",
                 .product(name: "Logging", package: "swift-log"),

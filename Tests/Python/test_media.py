@@ -3,7 +3,9 @@ wecom_api_mock.py: a route with media = "download" gets the message's media as a
 served bytes), a reply with "File" is uploaded (multipart, parsed here by the stdlib's email parser)
 and answered with the mock's media_id; errors, oversize, truncation and a slow download each give
 on_error and one log line. AI bots: an image URL encrypted by the `cryptography` package reaches the
-program decrypted."""
+program decrypted. Issue 14's attacks: an endless chunked body is cut at the limit (counted in the bytes the
+mock wrote), a stalled gettoken ends at the route's deadline, SIGTERM during a stalled transfer leaves no
+private directory, a non-ASCII file name keeps its extension."""
 from __future__ import annotations
 
 import email.parser
@@ -11,6 +13,7 @@ import email.policy
 import hashlib
 import json
 import os
+import signal
 import struct
 import subprocess
 import textwrap
@@ -22,6 +25,7 @@ import pytest
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 import bot_crypto as bc
+from conftest import wait_until
 from helpers import ROOT, VECTORS, delivery, run_cli
 from wecom_api_mock import Media, MockWeComAPI
 
@@ -75,7 +79,8 @@ def api():
     mock.close()
 
 
-def app_stack(stack_factory, tmp_path: Path, api: MockWeComAPI, routes: str, *, server: str = "") -> object:
+def app_stack(stack_factory, tmp_path: Path, api: MockWeComAPI, routes: str, *, server: str = "",
+              env: dict[str, str] | None = None) -> object:
     config = tmp_path / "config.toml"
     config.write_text(textwrap.dedent(f"""\
         [server]
@@ -90,7 +95,7 @@ def app_stack(stack_factory, tmp_path: Path, api: MockWeComAPI, routes: str, *, 
         corp_secret = "app-secret"
         api_base = "{api.base}"
         """) + textwrap.dedent(routes))
-    return stack_factory(mode="listen", args=["--config", str(config), "--threads", "4"])
+    return stack_factory(mode="listen", env=env, args=["--config", str(config), "--threads", "4"])
 
 
 def download_route(program: Path, timeout_ms: int = 4000) -> str:
@@ -450,3 +455,104 @@ def test_a_bot_media_url_that_answers_404_ends_the_stream_with_on_error(stack_fa
     got = bot_final_content(stack, bc.message("image", {"url": api.base + "/bot-media/missing"}, msgid="media-6"))
     assert got == "media failed"
     assert stack.responder.log().count("media transfer: HTTP status 404") == 1
+
+
+# Issue 14: what an attacker found.
+
+def test_an_endless_chunked_media_body_is_cut_at_max_media_bytes(stack_factory, tmp_path, api):
+    """F1: no Content-Length, an endless chunked body: the read ends when it passes the limit (libcurl's
+    write callback), so the mock manages to write little more than the limit, and the next message is served."""
+    limit = 4 * 1024 * 1024
+    api.media["ENDLESS"] = Media(b"e" * 65536, content_type="image/jpeg", chunked=True, endless=True)
+    api.media["GOOD"] = Media(b"GOOD-BYTES", content_type="image/jpeg", chunked=True)
+    stack = app_stack(stack_factory, tmp_path, api, download_route(reporter(tmp_path)), server=f"max_media_bytes = {limit}")
+    target, body = delivery(image_message("ENDLESS", "7100000000000000060"))
+    assert content(decrypted(stack.post(target, body))) == "media failed"
+    assert not (tmp_path / "runs").exists()
+    assert stack.responder.log().count(f"media larger than max_media_bytes ({limit} bytes)") == 1
+    # The old URLSession download read about 1 GB here; socket buffers allow a few MiB beyond the limit.
+    wait_until(lambda: "ENDLESS" in api.written, what="the mock to write")
+    assert limit < api.written["ENDLESS"] < 10 * limit
+    target, body = delivery(image_message("GOOD", "7100000000000000061"), nonce="778")
+    got = fields(content(decrypted(stack.post(target, body), nonce="778")))
+    assert got["sha"] == hashlib.sha256(b"GOOD-BYTES").hexdigest()
+
+
+def test_an_endless_chunked_bot_media_url_is_cut_at_max_media_bytes(stack_factory, tmp_path, api):
+    """F1 through an AI bot's image URL."""
+    limit = 4 * 1024 * 1024
+    api.files["/bot-media/endless"] = Media(b"\x00" * 65536, chunked=True, endless=True)
+    stack = bot_stack(stack_factory, tmp_path, bot_reporter(tmp_path), server=f"max_media_bytes = {limit}")
+    got = bot_final_content(stack, bc.message("image", {"url": api.base + "/bot-media/endless"}, msgid="media-7"))
+    assert got == "media failed"
+    assert stack.responder.log().count(f"media larger than max_media_bytes ({limit} bytes)") == 1
+    assert limit < api.written["/bot-media/endless"] < 10 * limit
+
+
+def test_a_stalled_gettoken_gives_on_error_within_the_reply_budget(stack_factory, tmp_path, api):
+    """F2: the token wait ends at the route's timeout_ms (1.5 s), not after the client's own 5 s + 2 s:
+    the POST's reply (budget 4 s) is the on_error text, not an empty 200."""
+    api.token_delay = 20.0
+    api.media["MEDIA-3"] = Media(b"\xff\xd8\xff\xe0 jpeg-ish", content_type="image/jpeg")
+    stack = app_stack(stack_factory, tmp_path, api, download_route(reporter(tmp_path), timeout_ms=1500))
+    target, body = delivery(image_message("MEDIA-3", "7100000000000000070"))
+    assert content(decrypted(stack.post(target, body))) == "media failed"
+    log = stack.responder.log()
+    assert log.count("WeCom media API: no access token: not had within the route's timeout_ms") == 1, log
+    assert api.media_requests == [] and not (tmp_path / "runs").exists()
+
+
+def test_sigterm_during_a_stalled_download_removes_the_users_media(stack_factory, tmp_path, api):
+    """F3: shutdown cancels the transfer, so the run's private directories are gone when the server exits."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    api.media["STALL"] = Media(b"s" * 1000, content_type="image/jpeg", delay=60)
+    stack = app_stack(stack_factory, tmp_path, api, download_route(reporter(tmp_path), timeout_ms=30000),
+                      server="reply_budget_ms = 100", env={"TMPDIR": str(tmpdir)})
+    target, body = delivery(image_message("STALL", "7100000000000000080"))
+    assert stack.post(target, body).status == 200
+    wait_until(lambda: api.media_requests == ["STALL"], what="the download to start")
+    assert sorted(p.name.split("-")[1] for p in tmpdir.iterdir()) == ["media", "out"]
+    stack.responder.signal(signal.SIGTERM)
+    assert stack.responder.wait(timeout=30) == 0
+    assert list(tmpdir.iterdir()) == []
+    log = stack.responder.log()
+    assert log.count("media transfer cancelled: the server is shutting down") == 1, log
+    assert not (tmp_path / "runs").exists()
+
+
+def test_sigterm_during_a_stalled_upload_removes_the_programs_file(stack_factory, tmp_path, api):
+    """F3 for media/upload: the mock holds its answer; shutdown ends the upload and WECOM_OUTPUT_DIR goes."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    api.upload_delay = 60
+    (tmp_path / "made.png").write_bytes(png())
+    program = script(tmp_path / "answer.sh", f"""\
+        cat >/dev/null
+        cp '{tmp_path / "made.png"}' "$WECOM_OUTPUT_DIR/out.png"
+        printf '{{"MsgType":"image","File":"out.png"}}'
+        """)
+    stack = app_stack(stack_factory, tmp_path, api, f"""
+        [[app.route]]
+        action = "exec"
+        command = ["{program}"]
+        timeout_ms = 30000
+        on_error = "upload failed"
+        """, server="reply_budget_ms = 100", env={"TMPDIR": str(tmpdir)})
+    target, body = delivery(text_message("mirror", "7100000000000000085"))
+    assert stack.post(target, body).status == 200
+    wait_until(lambda: len(api.uploads) == 1, what="the upload to arrive")
+    assert [p.name.split("-")[1] for p in tmpdir.iterdir()] == ["out"]
+    stack.responder.signal(signal.SIGTERM)
+    assert stack.responder.wait(timeout=30) == 0
+    assert list(tmpdir.iterdir()) == []
+    assert stack.responder.log().count("media transfer cancelled: the server is shutting down") == 1
+
+
+def test_a_non_ascii_file_name_keeps_its_extension(stack_factory, tmp_path, api):
+    """L3: filename="照片.heic" (bytes nobody sniffs) is stored as media.heic, not as "heic"."""
+    api.media["MEDIA-4"] = Media(b"heic-ish bytes", content_type="image/heic", filename="照片.heic")
+    stack = app_stack(stack_factory, tmp_path, api, download_route(reporter(tmp_path)))
+    target, body = delivery(image_message("MEDIA-4", "7100000000000000090"))
+    got = fields(content(decrypted(stack.post(target, body))))
+    assert got["path"].endswith("/media.heic") and got["type"] == "image/heic"

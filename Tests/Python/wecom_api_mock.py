@@ -7,10 +7,13 @@ gettoken, message/send, and the temporary media calls media/get and media/upload
 - message/send: bodies recorded in `sent`; a token other than TOKEN-1 gets 40014.
 - media/get: `media[media_id] = Media(...)` serves those bytes with a Content-Type and a
   Content-Disposition filename; per media a `delay` before the body, a `declared_length` other than the
-  body's (a truncated answer), or `length_header=False` (no Content-Length: read until close); an unknown
-  media_id gets {"errcode":40007,"errmsg":"invalid media_id"}.
+  body's (a truncated answer), `length_header=False` (no Content-Length: read until close), or
+  `chunked=True` (Transfer-Encoding: chunked; with `endless=True` the body is sent again and again until the
+  client closes); the body bytes written per media_id are counted in `written`; an unknown media_id gets
+  {"errcode":40007,"errmsg":"invalid media_id"}.
 - media/upload: the raw request (query, Content-Type, body) recorded in `uploads`; answers
-  media_id "MEDIA-UP-<n>", or `upload_error` (e.g. {"errcode": 40005, "errmsg": "invalid file type"}) when set.
+  media_id "MEDIA-UP-<n>", or `upload_error` (e.g. {"errcode": 40005, "errmsg": "invalid file type"}) when set,
+  after `upload_delay` seconds.
 - any other GET path in `files` (e.g. "/bot-media/a.png"): those bytes (an AI bot's encrypted media URL)."""
 from __future__ import annotations
 
@@ -30,6 +33,8 @@ class Media:
     delay: float = 0.0
     declared_length: int | None = None
     length_header: bool = True
+    chunked: bool = False
+    endless: bool = False
 
 
 @dataclass
@@ -52,6 +57,8 @@ class MockWeComAPI:
         self.files: dict[str, Media] = {}
         self.uploads: list[Upload] = []
         self.upload_error: dict | None = None
+        self.written: dict[str, int] = {}
+        self.upload_delay = 0.0
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args) -> None:
@@ -65,22 +72,35 @@ class MockWeComAPI:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def serve(self, media: Media) -> None:
+            def serve(self, media: Media, name: str) -> None:
+                self.protocol_version = "HTTP/1.1" if media.chunked else self.protocol_version
                 self.send_response(200)
                 self.send_header("Content-Type", media.content_type)
                 if media.filename:
-                    self.send_header("Content-Disposition", f'attachment; filename="{media.filename}"')
-                if media.length_header:
+                    # UTF-8 bytes as they are (http.server would refuse non-Latin-1 text).
+                    self.send_header("Content-Disposition", f'attachment; filename="{media.filename}"'.encode().decode("latin-1"))
+                if media.chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
+                elif media.length_header:
                     length = media.declared_length if media.declared_length is not None else len(media.body)
                     self.send_header("Content-Length", str(length))
                 self.send_header("Connection", "close")
                 self.end_headers()
                 if media.delay:
                     time.sleep(media.delay)
+                def write(block: bytes) -> None:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block) if media.chunked else block)
+                    self.wfile.flush()
+                    with api.lock:
+                        api.written[name] = api.written.get(name, 0) + len(block)
                 try:
-                    for start in range(0, len(media.body), 65536):
-                        self.wfile.write(media.body[start:start + 65536])
-                        self.wfile.flush()
+                    while True:
+                        for start in range(0, len(media.body), 65536):
+                            write(media.body[start:start + 65536])
+                        if not media.endless or api.written[name] >= 1 << 31:
+                            break
+                    if media.chunked:
+                        self.wfile.write(b"0\r\n\r\n")
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (over the limit): what the test wants
                 self.close_connection = True
@@ -104,11 +124,11 @@ class MockWeComAPI:
                     media_id = query.get("media_id", [""])[0]
                     api.media_requests.append(media_id)
                     if media_id in api.media:
-                        self.serve(api.media[media_id])
+                        self.serve(api.media[media_id], media_id)
                     else:
                         self.reply({"errcode": 40007, "errmsg": "invalid media_id"})
                 elif url.path in api.files:
-                    self.serve(api.files[url.path])
+                    self.serve(api.files[url.path], url.path)
                 else:
                     self.send_error(404)
 
@@ -126,6 +146,7 @@ class MockWeComAPI:
                     self.reply({"errcode": 0, "errmsg": "ok", "msgid": msgid})
                 elif url.path == "/cgi-bin/media/upload":
                     api.uploads.append(Upload(query=query, content_type=self.headers.get("Content-Type", ""), body=raw))
+                    time.sleep(api.upload_delay)
                     if api.upload_error:
                         self.reply(api.upload_error)
                         return

@@ -3,8 +3,7 @@ import Testing
 @testable import WeComCallback
 
 /// The pure parts of media for exec programs (issue 14): the bot media cipher against vectors made by
-/// the `cryptography` package, the confinement of a reply's `File`, the multipart body, names and
-/// types, and the configuration keys. The transfers themselves are tested in Tests/Python/test_media.py.
+/// the `cryptography` package, the confinement of a reply's `File`, names and types, error texts, and the configuration keys. The transfers themselves are tested in Tests/Python/test_media.py.
 @Suite struct MediaTests {
     /// The fixtures' bot EncodingAESKey (Tests/Python/bot_crypto.py) decoded: 32 bytes.
     static let botKey = bytes(hex: "916c4f115d94103cb15a998f74a0b71787603c398ebdf297d471a71140d2d5a4")
@@ -69,40 +68,48 @@ import Testing
         #expect(throws: MediaError.tooLarge(limit: 2)) { try OutputFile.resolve("a.png", in: out, maxBytes: 2) }
     }
 
-    @Test func theMultipartBodyHasOneFilePartInWeComsForm() throws {
-        let content: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x00, 0xFF]
-        let form = try #require(MultipartFormData.singleFile(name: "media", fileName: "../out put\".png", contentType: "image/png",
-                                                             bytes: content, randomBoundary: { "B0UNDARY" }))
-        #expect(form.contentType == "multipart/form-data; boundary=B0UNDARY")
-        let expected = Array(("--B0UNDARY\r\n"
-            + "Content-Disposition: form-data; name=\"media\"; filename=\"output.png\"; filelength=8\r\n"
-            + "Content-Type: image/png\r\n\r\n").utf8) + content + Array("\r\n--B0UNDARY--\r\n".utf8)
-        #expect(form.body == expected)
-    }
-
-    @Test func aBoundaryFoundInTheContentIsDrawnAgain() throws {
-        var boundaries = ["INSIDE", "FRESH"].makeIterator()
-        let form = try #require(MultipartFormData.singleFile(name: "media", fileName: "a.txt", contentType: "text/plain",
-                                                             bytes: Array("x--INSIDE y".utf8), randomBoundary: { boundaries.next() }))
-        #expect(form.boundary == "FRESH")
-        let random = try #require(MultipartFormData.randomBoundary())
-        #expect(random.hasPrefix("wecom-fcgi-") && random.count == 11 + 32)
-        #expect(random != MultipartFormData.randomBoundary())
-    }
-
     @Test func namesTypesAndHeaders() {
         #expect(PrivateDirectory.safeFileName("../../etc/pass wd", fallback: "f") == "passwd")
         #expect(PrivateDirectory.safeFileName("..hidden", fallback: "f") == "hidden")
-        #expect(PrivateDirectory.safeFileName("照片.jpg", fallback: "f") == "jpg")
+        // A name with nothing ASCII before its extension keeps the extension (issue 14, L3).
+        #expect(PrivateDirectory.safeFileName("照片.jpg", fallback: "media") == "media.jpg")
+        #expect(PrivateDirectory.safeFileName("照片.jpg", fallback: "image-1.png") == "image-1.jpg")
+        #expect(PrivateDirectory.safeFileName("报告 v2.pdf", fallback: "media") == "v2.pdf")
+        #expect(PrivateDirectory.safeFileName(".bashrc", fallback: "f") == "bashrc")
+        #expect(PrivateDirectory.safeFileName("照片", fallback: "media.bin") == "media.bin")
         #expect(PrivateDirectory.safeFileName(nil, fallback: "media.png") == "media.png")
         #expect(PrivateDirectory.safeFileName("...", fallback: "media") == "media")
-        #expect(LimitedDownload.fileName(fromContentDisposition: "attachment; filename=\"photo.jpg\"") == "photo.jpg")
-        #expect(LimitedDownload.fileName(fromContentDisposition: "attachment;filename=a.amr") == "a.amr")
-        #expect(LimitedDownload.fileName(fromContentDisposition: "inline") == nil)
+        #expect(CurlTransfer.fileName(fromContentDisposition: "attachment; filename=\"photo.jpg\"") == "photo.jpg")
+        #expect(CurlTransfer.fileName(fromContentDisposition: "attachment;filename=a.amr") == "a.amr")
+        #expect(CurlTransfer.fileName(fromContentDisposition: "inline") == nil)
         #expect(MediaFile.sniffedType([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0]) == "image/png")
         #expect(MediaFile.sniffedType([0xFF, 0xD8, 0xFF, 0xE0]) == "image/jpeg")
         #expect(MediaFile.sniffedType(Array("#!AMR\n".utf8)) == "audio/amr")
         #expect(MediaFile.sniffedType(Array("hello".utf8)) == nil)
+    }
+
+    /// Only a `type/subtype` of token characters becomes `WECOM_MEDIA_TYPE` (issue 14, L7).
+    @Test func aServersContentTypeIsTakenOnlyWhenItIsAMIMEType() {
+        #expect(MediaFile.mimeType("Image/PNG; charset=binary") == "image/png")
+        #expect(MediaFile.mimeType("application/vnd.ms-excel") == "application/vnd.ms-excel")
+        for bad in ["", "image", "image/", "/png", "image/png\r\nX-Evil: 1", "image/p ng", "image/png/x", "text/\u{7F}", "图片/png", "image/" + String(repeating: "x", count: 20000)] {
+            #expect(MediaFile.mimeType(bad) == nil, "\(bad.debugDescription)")
+        }
+        #expect(MediaFile.type(of: Array("hi".utf8), serverType: "text/plain\nEVIL=1") == "application/octet-stream")
+        #expect(MediaFile.type(of: [0xFF, 0xD8, 0xFF], serverType: "text/plain") == "image/jpeg")
+    }
+
+    /// The log texts: an oversized upload answer is not called oversized media (L2); WeCom's errmsg is
+    /// capped and escaped (L1); shutdown and the token deadline say what happened.
+    @Test func errorTextsSayWhatWasWrong() {
+        #expect(MediaError.answerTooLarge(limit: 65536).description == "media/upload answer too large (over 65536 bytes)")
+        #expect(MediaError.cancelled.description == "media transfer cancelled: the server is shutting down")
+        let long = String(repeating: "x", count: 500)
+        let text = MediaError.api(.api(errcode: 40007, errmsg: "bad\nINFO forged " + long)).description
+        #expect(text.hasPrefix("WeCom media API: errcode=40007 errmsg=\"bad\\u{a}INFO forged xxx"))
+        #expect(!text.contains("\n") && text.count < 260 && text.hasSuffix("…\""))
+        #expect(MediaError.api(.tokenUnavailable(AccessTokenCache.deadlineReason)).description
+            == "WeCom media API: no access token: not had within the route's timeout_ms")
     }
 
     @Test func storedMediaAreDescribedAndPrivate() throws {

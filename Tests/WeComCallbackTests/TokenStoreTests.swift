@@ -48,6 +48,27 @@ import Testing
         #expect(store.validToken(for: Self.key) == "T1")
     }
 
+    /// A media route's token wait ends at its deadline while another caller holds the refresh lease
+    /// (issue 14, F2): the error says so; without a deadline (active send) it waits for the refresh.
+    @Test func aTokenWaitEndsAtTheCallersDeadline() throws {
+        let store = InMemoryTokenStore(now: ManualClock().now)
+        let cache = AccessTokenCache(corpID: AS.corpID, corpSecret: "s", client: WeComAPIClient(apiBase: "http://127.0.0.1:9"), store: store)
+        let held = try #require(Self.leaseOf(store.acquireRefresh(for: cache.key, leaseFor: Self.lease, until: .now)))
+        #expect(throws: WeComAPIError.tokenUnavailable(AccessTokenCache.deadlineReason)) {
+            try cache.token(until: .now + .milliseconds(50))
+        }
+        #expect(throws: WeComAPIError.tokenUnavailable(AccessTokenCache.deadlineReason)) { try cache.token(until: .now) }
+        #expect(cache.fetchCount == 0)
+        let waiter = Locked<String?>(nil)
+        Thread { [waiter] in
+            let token = try? cache.token()
+            waiter.withLockAndBroadcast { $0 = token }
+        }.start()
+        #expect(store.waitForWaiters(1, for: cache.key, until: .now + .seconds(10)))
+        store.store("T1", validFor: .seconds(100), lease: held)
+        #expect(waiter.wait(until: .now + .seconds(10), while: { $0 == nil }, then: { token, _ in token }) == "T1")
+    }
+
     @Test func abandonedRefreshPassesToExactlyOneWaiter() throws {
         let store = InMemoryTokenStore(now: ManualClock().now)
         let first = try #require(Self.leaseOf(store.acquireRefresh(for: Self.key, leaseFor: Self.lease, until: .now)))

@@ -53,30 +53,42 @@ public final class AccessTokenCache: Sendable {
     public var fetchCount: Int { fetches.withLock { $0 } }
 
     /// A valid token: the stored one, the one another caller just fetched, or a fresh one.
+    /// - Parameter deadline: the latest monotonic instant to wait until (an exec route's `timeout_ms`),
+    ///   for another caller's refresh (in this process or, with a shared store, on another host) and for
+    ///   this caller's own `gettoken`; `nil` (active send) waits as long as a refresh may take.
     /// - Returns: the access token.
     /// - Throws: ``WeComAPIError`` from `gettoken` (nothing is stored then; a waiting caller fetches
-    ///   next), or ``WeComAPIError/tokenUnavailable(_:)`` when the store fails or another caller's
-    ///   fetch did not end within the wait.
-    public func token() throws(WeComAPIError) -> String {
+    ///   next), or ``WeComAPIError/tokenUnavailable(_:)`` when the store fails, another caller's fetch
+    ///   did not end within the wait, or `deadline` passed first (``deadlineReason``).
+    public func token(until deadline: ContinuousClock.Instant? = nil) throws(WeComAPIError) -> String {
         if let token = try storeCall({ () throws(TokenStoreError) in try store.validToken(for: key) }) { return token }
+        let ownWait = ContinuousClock.now + refreshWait
+        let waitUntil = deadline.map { min($0, ownWait) } ?? ownWait
         let turn = try storeCall { () throws(TokenStoreError) in
-            try store.acquireRefresh(for: key, leaseFor: refreshWait, until: ContinuousClock.now + refreshWait)
+            try store.acquireRefresh(for: key, leaseFor: refreshWait, until: waitUntil)
         }
         switch turn {
         case .token(let token): return token
-        case .refresh(let lease): return try refresh(holding: lease)
-        case .timedOut: throw .tokenUnavailable("another refresh did not finish within \(refreshWait)")
+        case .refresh(let lease): return try refresh(holding: lease, deadline: deadline)
+        case .timedOut:
+            // The caller's deadline was the bound of the wait (a polling store gives up a poll before it).
+            if let deadline, deadline <= ownWait { throw .tokenUnavailable(Self.deadlineReason) }
+            throw .tokenUnavailable("another refresh did not finish within \(refreshWait)")
         }
     }
 
+    /// The reason of ``WeComAPIError/tokenUnavailable(_:)`` when a caller's deadline passed first.
+    public static let deadlineReason = "not had within the route's timeout_ms"
+
     /// Fetches a token and stores it, or gives the lease up when `gettoken` fails.
-    private func refresh(holding lease: RefreshLease) throws(WeComAPIError) -> String {
+    private func refresh(holding lease: RefreshLease, deadline: ContinuousClock.Instant?) throws(WeComAPIError) -> String {
         fetches.withLock { $0 += 1 }
         let fresh: WeComAPIClient.AccessToken
         do {
-            fresh = try client.getToken(corpID: corpID, corpSecret: corpSecret)
+            fresh = try client.getToken(corpID: corpID, corpSecret: corpSecret, deadline: deadline)
         } catch {
             store.abandon(lease)
+            if let deadline, ContinuousClock.now >= deadline { throw .tokenUnavailable(Self.deadlineReason) }
             throw error
         }
         try storeCall { () throws(TokenStoreError) in

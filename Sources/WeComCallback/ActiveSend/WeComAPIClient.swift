@@ -16,7 +16,7 @@ public final class WeComAPIClient: Sendable {
     public let apiBase: String
     /// The limit for one whole request (connect, send, receive).
     public let timeout: Duration
-    /// The session of the JSON calls (`gettoken`, `message/send`, `media/upload`).
+    /// The session of the JSON calls (`gettoken`, `message/send`; the media calls use ``CurlTransfer``).
     let session: URLSession
 
     /// WeCom's API root.
@@ -83,14 +83,26 @@ public final class WeComAPIClient: Sendable {
     /// - Parameters:
     ///   - corpID: `corpid`.
     ///   - corpSecret: `corpsecret`, the app's Secret.
+    ///   - deadline: a monotonic instant the call must not outlast (as well as ``timeout``), if any.
     /// - Returns: the token and its lifetime.
-    /// - Throws: ``WeComAPIError``: `.network`, `.httpStatus`, `.invalidResponse`, or `.api` for a
-    ///   non-zero `errcode` (40001 invalid secret, 40013 invalid corp id, -1 busy …).
-    public func getToken(corpID: String, corpSecret: String) throws(WeComAPIError) -> AccessToken {
+    /// - Throws: ``WeComAPIError``: `.network`, `.httpStatus`, `.invalidResponse`, `.api` for a
+    ///   non-zero `errcode` (40001 invalid secret, 40013 invalid corp id, -1 busy …), or
+    ///   `.tokenUnavailable(AccessTokenCache.deadlineReason)` when `deadline` ended the wait.
+    public func getToken(corpID: String, corpSecret: String, deadline: ContinuousClock.Instant? = nil) throws(WeComAPIError) -> AccessToken {
         let url = try makeURL("/cgi-bin/gettoken", query: [("corpid", corpID), ("corpsecret", corpSecret)])
         var request = URLRequest(url: url)
         request.httpMethod = "GET"
-        let answer: TokenAnswer = try decode(perform(request))
+        let data: Data
+        do {
+            data = try perform(request, deadline: deadline)
+        } catch {
+            // With a deadline the request's timeout is what is left of it: a timeout is the deadline's.
+            if deadline != nil, case .network(let code, _) = error, code == URLError.Code.timedOut.rawValue {
+                throw .tokenUnavailable(AccessTokenCache.deadlineReason)
+            }
+            throw error
+        }
+        let answer: TokenAnswer = try decode(data)
         try answer.check()
         guard let token = answer.access_token, !token.isEmpty else { throw .invalidResponse("no access_token") }
         return AccessToken(value: token, expiresIn: answer.expires_in ?? 7200)
@@ -141,8 +153,19 @@ public final class WeComAPIClient: Sendable {
         return url
     }
 
-    /// Runs one request and waits for it; a 200 answer's body is returned.
-    func perform(_ request: URLRequest) throws(WeComAPIError) -> Data {
+    /// Runs one request and waits for it, at most until `deadline` when one is given; a 200 answer's
+    /// body is returned.
+    func perform(_ request: URLRequest, deadline: ContinuousClock.Instant? = nil) throws(WeComAPIError) -> Data {
+        // URLSession enforces the timeout; the bound of the wait only guards against a lost callback. A
+        // deadline ends the wait itself, exactly (URLSession's timeout is whole seconds at best), and the
+        // task is cancelled.
+        var waitUntil = ContinuousClock.now + timeout + .seconds(2)
+        if let deadline {
+            guard deadline > .now else {
+                throw .network(code: URLError.Code.timedOut.rawValue, reason: Self.reason(URLError.Code.timedOut.rawValue))
+            }
+            waitUntil = min(waitUntil, deadline)
+        }
         let outcome = Locked<Result<Data, WeComAPIError>?>(nil)
         let task = session.dataTask(with: request) { data, response, error in
             let result: Result<Data, WeComAPIError>
@@ -157,8 +180,7 @@ public final class WeComAPIClient: Sendable {
             outcome.withLockAndBroadcast { $0 = result }
         }
         task.resume()
-        // URLSession enforces the timeout; this bound only guards against a lost callback.
-        let result = outcome.wait(until: .now + timeout + .seconds(2), while: { $0 == nil }) { result, _ in result }
+        let result = outcome.wait(until: waitUntil, while: { $0 == nil }) { result, _ in result }
         guard let result else {
             task.cancel()
             throw .network(code: URLError.Code.timedOut.rawValue, reason: Self.reason(URLError.Code.timedOut.rawValue))

@@ -36,13 +36,15 @@ public enum WeComAPIError: Error, Sendable, Equatable, CustomStringConvertible {
         return false
     }
 
-    /// One line for the log, e.g. `errcode=40001 errmsg="invalid credential"`.
+    /// One line for the log, e.g. `errcode=40001 errmsg="invalid credential"` (`errmsg` cut to 200
+    /// characters, control characters escaped).
     public var description: String {
         switch self {
         case .network(let code, let reason): return "network error \(code): \(reason)"
         case .httpStatus(let status): return "HTTP status \(status)"
         case .invalidResponse(let why): return "invalid response: \(why)"
-        case .api(let errcode, let errmsg): return "errcode=\(errcode) errmsg=\"\(errmsg)\""
+        // WeCom's own text, capped and with control characters escaped (``LogText``).
+        case .api(let errcode, let errmsg): return "errcode=\(errcode) errmsg=\"\(LogText.sanitize(errmsg))\""
         case .tokenUnavailable(let why): return "no access token: \(why)"
         }
     }

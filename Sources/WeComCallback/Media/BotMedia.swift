@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// An AI bot's media for its `exec` routes with `media = "download"`: the image and file URLs of a
 /// message (spec `wecom-aibot.md` §2: `image.url`, `file.url`, the images of `mixed.msg_item`, in
@@ -45,17 +42,24 @@ struct BotMedia: Sendable {
     ///   - message: the message.
     ///   - deadline: the route's `timeout_ms` deadline (all downloads share it).
     ///   - directory: the run's private media directory.
+    ///   - cancelled: `true` ends the transfer (server shutdown: ``ProgramSupervisor/Slot/isCancelled``).
     /// - Returns: the files, in message order (empty when the message has none).
     /// - Throws: ``MediaError`` for the first item that fails (`invalidURL`, the download's errors,
     ///   `decryptFailed`).
-    func download(for message: BotMessage, deadline: ContinuousClock.Instant, into directory: PrivateDirectory) throws(MediaError) -> [MediaFile] {
+    func download(for message: BotMessage, deadline: ContinuousClock.Instant, into directory: PrivateDirectory,
+                  cancelled: @escaping @Sendable () -> Bool = { false }) throws(MediaError) -> [MediaFile] {
         var files: [MediaFile] = []
         for (n, item) in Self.items(in: message).enumerated() {
             guard let url = URL(string: item.url), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
                 throw .invalidURL
             }
-            let answer = try LimitedDownload.run(URLRequest(url: url), maxBytes: maxBytes, deadline: deadline)
-            let plain = try BotMediaCipher.decrypt(answer.bytes, key: key)
+            // Only the ciphertext and then the plaintext are held in memory, never the transfer's buffers.
+            let partial = directory.partialPath
+            _ = try CurlTransfer.download(url.absoluteString, toFile: partial, maxBytes: maxBytes, deadline: deadline, cancelled: cancelled)
+            let cipher = FileManager.default.contents(atPath: partial).map { [UInt8]($0) }
+            unlink(partial)
+            guard let cipher else { throw .file("cannot read the downloaded media") }
+            let plain = try BotMediaCipher.decrypt(cipher, key: key)
             // The served type describes the ciphertext; the plaintext's is sniffed (else octet-stream).
             files.append(try MediaFile.store(plain, serverType: nil, fileName: nil, fallbackName: "\(item.kind)-\(n + 1)", in: directory))
         }

@@ -3,8 +3,13 @@
 public enum MediaError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A `Content-Length` header, or the bytes read, passed `[server] max_media_bytes` (`limit`, bytes).
     case tooLarge(limit: Int)
-    /// The route's `timeout_ms` deadline passed during the download or upload.
+    /// The route's `timeout_ms` deadline passed during the download or upload, or while waiting for
+    /// the access token.
     case timedOut
+    /// The server began shutting down during the transfer (it was ended so that the run's files are removed).
+    case cancelled
+    /// The `media/upload` answer passed `limit` bytes (it is about 100).
+    case answerTooLarge(limit: Int)
     /// No complete HTTP answer: connection refused or lost … (a fixed description, never the URL).
     case network(String)
     /// An HTTP status other than 200.
@@ -27,6 +32,8 @@ public enum MediaError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .tooLarge(let limit): return "media larger than max_media_bytes (\(limit) bytes)"
         case .timedOut: return "media transfer timed out"
+        case .cancelled: return "media transfer cancelled: the server is shutting down"
+        case .answerTooLarge(let limit): return "media/upload answer too large (over \(limit) bytes)"
         case .network(let reason): return "media transfer failed: \(reason)"
         case .httpStatus(let status): return "media transfer: HTTP status \(status)"
         case .truncated(let expected, let received): return "media truncated: \(received) of \(expected) bytes"

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A media file handed to a program: downloaded (and for AI bots decrypted) into a private
 /// directory before the program starts, deleted when it ends.
 ///
@@ -56,20 +58,60 @@ struct MediaFile: Sendable, Equatable {
         }
     }
 
-    /// Stores downloaded bytes in `directory` and describes them.
+    /// The MIME type of a `Content-Type` header: `type/subtype` (RFC 9110 tokens, at most 255 bytes),
+    /// lowercased, without parameters; `nil` for anything else (empty, a control character, a missing `/` …).
+    /// - Parameter header: the header's value, e.g. `image/png; charset=binary`.
+    static func mimeType(_ header: String?) -> String? {
+        guard let header, let first = header.split(separator: ";", omittingEmptySubsequences: false).first else { return nil }
+        let type = first.trimmingCharacters(in: .whitespaces).lowercased()
+        let parts = type.split(separator: "/", omittingEmptySubsequences: false)
+        let token: (Substring) -> Bool = { part in
+            !part.isEmpty && part.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
+        }
+        guard type.utf8.count <= 255, parts.count == 2, token(parts[0]), token(parts[1]) else { return nil }
+        return type
+    }
+
+    /// The type of a file: sniffed from its first bytes, else the server's ``mimeType(_:)``, else
+    /// `application/octet-stream`.
+    static func type(of head: [UInt8], serverType: String?) -> String {
+        sniffedType(head) ?? mimeType(serverType) ?? "application/octet-stream"
+    }
+
+    /// Stores bytes in `directory` and describes them.
     /// - Parameters:
     ///   - bytes: the content.
-    ///   - serverType: the server's `Content-Type` (parameters dropped), if any.
+    ///   - serverType: the server's `Content-Type`, if any.
     ///   - fileName: the server's file name (`Content-Disposition`), if any.
     ///   - fallbackName: the name without one (an extension from the type is added).
     ///   - directory: the run's private media directory.
     /// - Throws: ``MediaError/file(_:)``.
     static func store(_ bytes: [UInt8], serverType: String?, fileName: String?, fallbackName: String,
                       in directory: PrivateDirectory) throws(MediaError) -> MediaFile {
-        let declared = serverType.flatMap { $0.split(separator: ";").first }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        let type = sniffedType(bytes) ?? declared.flatMap { $0.isEmpty ? nil : $0 } ?? "application/octet-stream"
+        let type = type(of: Array(bytes.prefix(16)), serverType: serverType)
         let name = PrivateDirectory.safeFileName(fileName, fallback: fallbackName + fileExtension(for: type))
         let path = try directory.write(bytes, name: name)
         return MediaFile(path: path, contentType: type, size: bytes.count)
+    }
+
+    /// Gives a downloaded file (``PrivateDirectory/partialPath``) its name and describes it.
+    /// - Parameters:
+    ///   - partial: the downloaded file.
+    ///   - size: its size in bytes.
+    ///   - serverType: the server's `Content-Type`, if any.
+    ///   - fileName: the server's file name (`Content-Disposition`), if any.
+    ///   - fallbackName: the name without one (an extension from the type is added).
+    ///   - directory: the run's private media directory.
+    /// - Throws: ``MediaError/file(_:)``.
+    static func adopt(_ partial: String, size: Int, serverType: String?, fileName: String?, fallbackName: String,
+                      in directory: PrivateDirectory) throws(MediaError) -> MediaFile {
+        let head = FileHandle(forReadingAtPath: partial).flatMap { try? $0.read(upToCount: 16) }.map { [UInt8]($0) } ?? []
+        let type = type(of: head, serverType: serverType)
+        let name = PrivateDirectory.safeFileName(fileName, fallback: fallbackName + fileExtension(for: type))
+        let path = directory.freePath(for: name)
+        guard rename(partial, path) == 0 else { throw .file("cannot name the downloaded media") }
+        return MediaFile(path: path, contentType: type, size: size)
     }
 }

@@ -33,26 +33,52 @@ struct PrivateDirectory: Sendable, Equatable {
     /// - Returns: the file's absolute path.
     /// - Throws: ``MediaError/file(_:)`` when it cannot be written.
     func write(_ bytes: [UInt8], name: String) throws(MediaError) -> String {
-        var candidate = path + "/" + name
-        var n = 1
-        while FileManager.default.fileExists(atPath: candidate) {
-            n += 1
-            candidate = path + "/\(n)-" + name
-        }
+        let candidate = freePath(for: name)
         guard FileManager.default.createFile(atPath: candidate, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
             throw .file("cannot write into the private media directory")
         }
         return candidate
     }
 
+    /// Where a download is written before it is named (``MediaFile/adopt(_:size:serverType:fileName:fallbackName:in:)``):
+    /// a hidden name no media file gets (``safeFileName(_:fallback:)`` drops leading dots).
+    var partialPath: String { path + "/.download" }
+
+    /// The path of `name` in the directory, numbered (`2-name`, …) when taken.
+    func freePath(for name: String) -> String {
+        var candidate = path + "/" + name
+        var n = 1
+        while FileManager.default.fileExists(atPath: candidate) {
+            n += 1
+            candidate = path + "/\(n)-" + name
+        }
+        return candidate
+    }
+
     /// A file name that is safe in a path and a multipart header: the last path component of `name`,
-    /// only ASCII letters, digits, `.`, `_` and `-` kept, no leading dot, at most 100 bytes; `fallback`
-    /// when nothing is left.
+    /// only ASCII letters, digits, `.`, `_` and `-` kept, no leading dot, at most 100 bytes. When no
+    /// base name is left (`照片.jpg`), the base of `fallback` with the name's own extension (`media.jpg`);
+    /// `fallback` when nothing at all is left.
     static func safeFileName(_ name: String?, fallback: String) -> String {
-        let last = name?.split(separator: "/").last.map(String.init) ?? ""
-        var kept = String(last.unicodeScalars.filter {
-            $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "." || $0 == "_" || $0 == "-")
-        }.map(Character.init))
+        // Leading dots first: `.bashrc` is a name, not an extension.
+        let last = String((name?.split(separator: "/").last ?? "").drop(while: { $0 == "." }))
+        let keep: (String) -> String = { text in
+            String(text.unicodeScalars.filter {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "." || $0 == "_" || $0 == "-")
+            }.map(Character.init))
+        }
+        var base = last, ext = ""
+        if let dot = last.lastIndex(of: ".") {
+            base = String(last[..<dot])
+            ext = keep(String(last[last.index(after: dot)...]))
+        }
+        var kept = keep(base)
+        while kept.hasPrefix(".") { kept.removeFirst() }
+        if kept.isEmpty, !ext.isEmpty {
+            let fallbackBase = fallback.lastIndex(of: ".").map { String(fallback[..<$0]) } ?? fallback
+            kept = fallbackBase.isEmpty ? "media" : fallbackBase
+        }
+        if !ext.isEmpty { kept += "." + ext }
         while kept.hasPrefix(".") { kept.removeFirst() }
         if kept.utf8.count > 100 { kept = String(kept.suffix(100)) }
         return kept.isEmpty ? fallback : kept

@@ -9,12 +9,13 @@ extension ExecAction {
     /// - Returns: the file, or `nil` when the message has no `MediaId`.
     /// - Throws: ``MediaError``; `api(.tokenUnavailable)` when the app has no `corp_secret`.
     static func fetchMedia(of message: InboundMessage, media: MediaAPI?, deadline: ContinuousClock.Instant,
+                           cancelled: @escaping @Sendable () -> Bool = { false },
                            directory: inout PrivateDirectory?) throws(MediaError) -> MediaFile? {
         guard let mediaID = message.jsonObject()["MediaId"] as? String, !mediaID.isEmpty else { return nil }
         guard let media else { throw .api(.tokenUnavailable("the app has no corp_secret")) }
         guard let made = PrivateDirectory.make(prefix: "wecom-media") else { throw .file("cannot create a private directory") }
         directory = made
-        return try media.download(mediaID: mediaID, deadline: deadline, into: made)
+        return try media.download(mediaID: mediaID, deadline: deadline, into: made, cancelled: cancelled)
     }
 
     /// The program's stdin with the file: the message's JSON form plus `"MediaFile":{"Path","ContentType","Size"}`.
@@ -41,14 +42,14 @@ extension ExecAction {
     /// - Throws: ``MediaError``: `outsideOutputDirectory` for a path that is not a file of the run's
     ///   output directory (or a type without media), `api` without `corp_secret`, and the upload's errors.
     static func uploadFile(of reply: [String: Any], outputDirectory: String, media: MediaAPI?,
-                           deadline: ContinuousClock.Instant) throws(MediaError) -> [UInt8] {
+                           deadline: ContinuousClock.Instant, cancelled: @escaping @Sendable () -> Bool = { false }) throws(MediaError) -> [UInt8] {
         guard let msgType = reply["MsgType"] as? String, fileReplyTypes.contains(msgType) else {
             throw .outsideOutputDirectory("File needs MsgType image, voice, video or file")
         }
         guard let path = reply["File"] as? String else { throw .outsideOutputDirectory("File must be a string") }
         guard let media else { throw .api(.tokenUnavailable("a File reply needs the app's corp_secret")) }
         let resolved = try OutputFile.resolve(path, in: outputDirectory, maxBytes: media.maxBytes)
-        let mediaID = try media.upload(path: resolved.path, type: msgType, deadline: deadline)
+        let mediaID = try media.upload(path: resolved.path, type: msgType, deadline: deadline, cancelled: cancelled)
         var object = reply
         object["File"] = nil
         object["MediaId"] = mediaID

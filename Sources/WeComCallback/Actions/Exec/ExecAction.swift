@@ -111,9 +111,12 @@ public struct ExecAction: Sendable, Equatable {
         var input = json
         var mediaDirectory: PrivateDirectory?
         defer { mediaDirectory?.remove() }
+        // Shutdown ends a transfer at once, so that both directories are removed before the process exits.
+        let cancelled: @Sendable () -> Bool = { slot?.isCancelled ?? false }
         if downloadMedia {
             do {
-                if let file = try Self.fetchMedia(of: message, media: media, deadline: deadline, directory: &mediaDirectory) {
+                if let file = try Self.fetchMedia(of: message, media: media, deadline: deadline, cancelled: cancelled,
+                                                  directory: &mediaDirectory) {
                     environment.merge(file.environment) { _, new in new }
                     input = Self.stdin(for: message, with: file)
                 }
@@ -133,7 +136,8 @@ public struct ExecAction: Sendable, Equatable {
         var stdout = outcome.stdout
         if let reply = Self.fileReply(stdout) {
             do {
-                stdout = try Self.uploadFile(of: reply, outputDirectory: output.path, media: media, deadline: deadline)
+                stdout = try Self.uploadFile(of: reply, outputDirectory: output.path, media: media, deadline: deadline,
+                                             cancelled: cancelled)
             } catch {
                 return (mediaFailed(error).result, outcome.stderrFirstLine)
             }

@@ -123,6 +123,11 @@ public final class ProgramSupervisor: Sendable {
             self.supervisor = supervisor
         }
 
+        /// Whether the job should stop what it is waiting for outside its program: shutdown has begun.
+        /// A media transfer polls it and ends (``MediaError/cancelled``), so that the job removes its
+        /// private directories before the process exits.
+        public var isCancelled: Bool { supervisor.isShuttingDown }
+
         /// Records a spawned program's process group (its pid: it leads a group of its own). Past the
         /// drain deadline the group is killed at once.
         /// - Parameter group: the program's pid.

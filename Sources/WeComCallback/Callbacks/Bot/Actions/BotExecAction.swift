@@ -103,7 +103,8 @@ struct BotExecAction: BotAction, BotStreamProducer {
             mediaDirectory = made
             let files: [MediaFile]
             do {
-                files = try media.download(for: message, deadline: deadline, into: made)
+                // Shutdown ends the transfer at once, so that the directories are removed before the process exits.
+                files = try media.download(for: message, deadline: deadline, into: made, cancelled: { slot.isCancelled })
             } catch {
                 context.metrics?.execFailure(app: context.botName, error == .timedOut ? .timeout : .media)
                 return failed(error.description, [])
