@@ -40,7 +40,7 @@ public struct Envelope: Sendable, Equatable {
         }
         self.encrypt = encrypt
         self.toUserName = root.child("ToUserName")?.text
-        let agent = root.child(anyOf: ["AgentID", "AgentId"])?.text.trimmingASCIIWhitespace()
+        let agent = (root.child("AgentID") ?? root.child("AgentId"))?.text.trimmingASCIIWhitespace()
         self.agentID = (agent?.isEmpty ?? true) ? nil : agent
     }
 }
