@@ -32,14 +32,35 @@ enum LibCrypto {
         guard key.count == 32, iv.count == 16, input.count % 16 == 0, input.count < Int(Int32.max) - 32 else {
             return nil
         }
+        // The thread's own context for this direction: set up in full only when it holds another key
+        // (or none); otherwise given just the IV, keeping the expanded key, OpenSSL's cipher instance and
+        // the no-padding flag.
+        if let contexts = ThreadCryptoContexts.current() {
+            let ctx = encrypt ? contexts.encryptor : contexts.decryptor
+            let keyed = (encrypt ? contexts.encryptorKey : contexts.decryptorKey) == key
+            let result = aes256CBC(ctx, setUp: !keyed, encrypt: encrypt, key: key, iv: iv, input: input)
+            let holds = result == nil ? nil : key
+            if encrypt { contexts.encryptorKey = holds } else { contexts.decryptorKey = holds }
+            return result
+        }
         guard let ctx = EVP_CIPHER_CTX_new() else { return nil }
         defer { EVP_CIPHER_CTX_free(ctx) }
-        let initialised = key.withUnsafeBufferPointer { k in
-            iv.withUnsafeBufferPointer { v in
+        return aes256CBC(ctx, setUp: true, encrypt: encrypt, key: key, iv: iv, input: input)
+    }
+
+    /// ``aes256CBC(encrypt:key:iv:input:)`` on a given context: `setUp` initialises cipher, key,
+    /// direction and padding; otherwise the context already holds them for `key` and gets the IV only.
+    private static func aes256CBC(
+        _ ctx: OpaquePointer, setUp: Bool, encrypt: Bool, key: [UInt8], iv: [UInt8], input: [UInt8]
+    ) -> [UInt8]? {
+        let initialised = iv.withUnsafeBufferPointer { v in
+            guard setUp else { return EVP_CipherInit_ex(ctx, nil, nil, nil, v.baseAddress, encrypt ? 1 : 0) }
+            return key.withUnsafeBufferPointer { k in
                 EVP_CipherInit_ex(ctx, aes256CBCAlgorithm.pointer, nil, k.baseAddress, v.baseAddress, encrypt ? 1 : 0)
             }
         }
-        guard initialised == 1, EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 else { return nil }
+        guard initialised == 1 else { return nil }
+        if setUp, EVP_CIPHER_CTX_set_padding(ctx, 0) != 1 { return nil }
         if input.isEmpty { return [] }
         // Written straight into the result's storage (no zero fill, no trim afterwards); with padding
         // off, Update writes exactly the input's length and Final nothing, which is checked.
@@ -63,11 +84,18 @@ enum LibCrypto {
 
     /// A one-shot message digest (SHA-1 → 20 bytes, SHA-256 → 32 bytes).
     static func digest(_ md: OpaquePointer?, _ input: [UInt8]) -> [UInt8]? {
+        // On the thread's own digest context when there is one (no context made and freed per call).
+        let contexts = ThreadCryptoContexts.current()
         var ok: Int32 = 0
         let out = [UInt8](unsafeUninitializedCapacity: Int(EVP_MAX_MD_SIZE)) { out, initialized in
             var len: UInt32 = 0
             ok = input.withUnsafeBufferPointer { inp in
-                EVP_Digest(inp.baseAddress, inp.count, out.baseAddress, &len, md, nil)
+                guard let ctx = contexts?.digest else {
+                    return EVP_Digest(inp.baseAddress, inp.count, out.baseAddress, &len, md, nil)
+                }
+                guard EVP_DigestInit_ex2(ctx, md, nil) == 1, EVP_DigestUpdate(ctx, inp.baseAddress, inp.count) == 1
+                else { return 0 }
+                return EVP_DigestFinal_ex(ctx, out.baseAddress, &len)
             }
             initialized = ok == 1 ? min(Int(len), out.count) : 0
         }
