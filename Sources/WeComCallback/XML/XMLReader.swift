@@ -310,6 +310,13 @@ private struct XMLByteParser {
     /// At `</`: checks the end tag matches the open element's name (input bytes
     /// `openStart..<openEnd`, `openName` for messages) and consumes it.
     mutating func parseEndTag(nameStart openStart: Int, nameEnd openEnd: Int, name openName: String) throws(XMLError) {
+        // The usual `</name>`, the name exactly as opened and `>` right after it: the open name was
+        // read by ``readName()`` (no delimiter in it), so the full path below would read the same.
+        let close = i + 2 + (openEnd - openStart)
+        if close < n, b[close] == ASCII.gt, sameBytes(i + 2, openStart, count: openEnd - openStart) {
+            i = close + 1
+            return
+        }
         let start = i
         i += 2
         let (nameStart, nameEnd) = try readName()
