@@ -70,14 +70,3 @@ enum Hex {
         }
     }
 }
-
-/// Bulk copies of a string's UTF-8 bytes.
-enum Bytes {
-    /// Appends the UTF-8 bytes of `text` to `buffer` with one `memcpy`-style copy when the string is
-    /// stored contiguously (native strings are), element by element otherwise.
-    @inline(__always)
-    static func append(_ text: String, to buffer: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { buffer.append(contentsOf: $0) }
-    }
-}

@@ -49,13 +49,13 @@ public enum XMLText {
     ///   - xml: the markup being written, as bytes.
     public static func appendCDATA(_ text: String, to xml: inout [UInt8]) {
         let clean = removingIllegal(text)
-        xml += "<![CDATA[".utf8
+        Bytes.append("<![CDATA[", to: &xml)
         if containsCDATAEnd(clean) {
-            xml += clean.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>").utf8
+            Bytes.append(clean.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>"), to: &xml)
         } else {
-            xml += clean.utf8
+            Bytes.append(clean, to: &xml)
         }
-        xml += "]]>".utf8
+        Bytes.append("]]>", to: &xml)
     }
 
     /// Whether `text` contains `]]>`: each `>` (found with `memchr` on contiguous bytes) checked for
