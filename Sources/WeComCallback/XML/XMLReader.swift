@@ -467,9 +467,11 @@ private struct XMLByteParser {
     }
 
     func has(_ pattern: [UInt8], at index: Int) -> Bool {
-        guard index >= 0, index + pattern.count <= n else { return false }
-        for (k, p) in pattern.enumerated() where b[index + k] != p { return false }
-        return true
+        guard index >= 0, index + pattern.count <= n, let base = b.baseAddress else { return false }
+        return pattern.withUnsafeBufferPointer { p in
+            guard let start = p.baseAddress else { return true }
+            return memcmp(base + index, start, p.count) == 0
+        }
     }
 
     func hasIgnoringCase(_ pattern: [UInt8], at index: Int) -> Bool {
@@ -499,9 +501,10 @@ private struct XMLByteParser {
     }
 
     func sameBytes(_ x: Int, _ y: Int, count: Int) -> Bool {
-        guard x >= 0, y >= 0, x + count <= n, y + count <= n else { return false }
-        for k in 0..<count where b[x + k] != b[y + k] { return false }
-        return true
+        guard x >= 0, y >= 0, count >= 0, x + count <= n, y + count <= n, let base = b.baseAddress else {
+            return false
+        }
+        return memcmp(base + x, base + y, count) == 0
     }
 
     /// Checks the whole input is well-formed UTF-8 (no overlongs, surrogates or values > U+10FFFF).
