@@ -60,20 +60,20 @@ public struct StandardErrorLogHandler: LogHandler {
         line.reserveCapacity(48 + label.utf8.count + event.source.utf8.count + message.utf8.count)
         clock.append(now, to: &line)
         line.append(UInt8(ascii: " "))
-        line.append(contentsOf: event.level.rawValue.utf8)
+        Bytes.append(event.level.rawValue, to: &line)
         if !label.isEmpty {
             line.append(UInt8(ascii: " "))
-            line.append(contentsOf: label.utf8)
+            Bytes.append(label, to: &line)
         }
         line.append(UInt8(ascii: ":"))
         if let pretty = prettyMetadata(event) {
             line.append(UInt8(ascii: " "))
-            line.append(contentsOf: pretty.utf8)
+            Bytes.append(pretty, to: &line)
         }
         line.append(contentsOf: " [".utf8)
-        line.append(contentsOf: event.source.utf8)
+        Bytes.append(event.source, to: &line)
         line.append(contentsOf: "] ".utf8)
-        line.append(contentsOf: message.utf8)
+        Bytes.append(message, to: &line)
         line.append(UInt8(ascii: "\n"))
         return line
     }

@@ -32,42 +32,74 @@ enum LibCrypto {
         guard key.count == 32, iv.count == 16, input.count % 16 == 0, input.count < Int(Int32.max) - 32 else {
             return nil
         }
+        // The thread's own context for this direction: set up in full only when it holds another key
+        // (or none); otherwise given just the IV, keeping the expanded key, OpenSSL's cipher instance and
+        // the no-padding flag.
+        if let contexts = ThreadCryptoContexts.current() {
+            let ctx = encrypt ? contexts.encryptor : contexts.decryptor
+            let keyed = (encrypt ? contexts.encryptorKey : contexts.decryptorKey) == key
+            let result = aes256CBC(ctx, setUp: !keyed, encrypt: encrypt, key: key, iv: iv, input: input)
+            let holds = result == nil ? nil : key
+            if encrypt { contexts.encryptorKey = holds } else { contexts.decryptorKey = holds }
+            return result
+        }
         guard let ctx = EVP_CIPHER_CTX_new() else { return nil }
         defer { EVP_CIPHER_CTX_free(ctx) }
-        let initialised = key.withUnsafeBufferPointer { k in
-            iv.withUnsafeBufferPointer { v in
+        return aes256CBC(ctx, setUp: true, encrypt: encrypt, key: key, iv: iv, input: input)
+    }
+
+    /// ``aes256CBC(encrypt:key:iv:input:)`` on a given context: `setUp` initialises cipher, key,
+    /// direction and padding; otherwise the context already holds them for `key` and gets the IV only.
+    private static func aes256CBC(
+        _ ctx: OpaquePointer, setUp: Bool, encrypt: Bool, key: [UInt8], iv: [UInt8], input: [UInt8]
+    ) -> [UInt8]? {
+        let initialised = iv.withUnsafeBufferPointer { v in
+            guard setUp else { return EVP_CipherInit_ex(ctx, nil, nil, nil, v.baseAddress, encrypt ? 1 : 0) }
+            return key.withUnsafeBufferPointer { k in
                 EVP_CipherInit_ex(ctx, aes256CBCAlgorithm.pointer, nil, k.baseAddress, v.baseAddress, encrypt ? 1 : 0)
             }
         }
-        guard initialised == 1, EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 else { return nil }
+        guard initialised == 1 else { return nil }
+        if setUp, EVP_CIPHER_CTX_set_padding(ctx, 0) != 1 { return nil }
         if input.isEmpty { return [] }
-        var output = [UInt8](repeating: 0, count: input.count + 32)
-        var written: Int32 = 0
-        var finalWritten: Int32 = 0
-        let ok = output.withUnsafeMutableBufferPointer { out -> Bool in
-            guard let base = out.baseAddress else { return false }
+        // Written straight into the result's storage (no zero fill, no trim afterwards); with padding
+        // off, Update writes exactly the input's length and Final nothing, which is checked.
+        var ok = false
+        let output = [UInt8](unsafeUninitializedCapacity: input.count + 32) { out, initialized in
+            initialized = 0
+            guard let base = out.baseAddress else { return }
+            var written: Int32 = 0
+            var finalWritten: Int32 = 0
             let updated = input.withUnsafeBufferPointer { inp in
                 EVP_CipherUpdate(ctx, base, &written, inp.baseAddress, Int32(inp.count))
             }
-            guard updated == 1, written >= 0, Int(written) <= out.count else { return false }
-            return EVP_CipherFinal_ex(ctx, base + Int(written), &finalWritten) == 1
+            guard updated == 1, written >= 0, Int(written) <= out.count - 16 else { return }
+            guard EVP_CipherFinal_ex(ctx, base + Int(written), &finalWritten) == 1 else { return }
+            guard finalWritten >= 0, Int(written) + Int(finalWritten) <= out.count else { return }
+            initialized = Int(written) + Int(finalWritten)
+            ok = initialized == input.count
         }
-        guard ok else { return nil }
-        let total = Int(written) + Int(finalWritten)
-        guard total == input.count else { return nil }
-        output.removeSubrange(total...)
-        return output
+        return ok ? output : nil
     }
 
     /// A one-shot message digest (SHA-1 → 20 bytes, SHA-256 → 32 bytes).
     static func digest(_ md: OpaquePointer?, _ input: [UInt8]) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var len: UInt32 = 0
-        let ok = input.withUnsafeBufferPointer { inp in
-            EVP_Digest(inp.baseAddress, inp.count, &out, &len, md, nil)
+        // On the thread's own digest context when there is one (no context made and freed per call).
+        let contexts = ThreadCryptoContexts.current()
+        var ok: Int32 = 0
+        let out = [UInt8](unsafeUninitializedCapacity: Int(EVP_MAX_MD_SIZE)) { out, initialized in
+            var len: UInt32 = 0
+            ok = input.withUnsafeBufferPointer { inp in
+                guard let ctx = contexts?.digest else {
+                    return EVP_Digest(inp.baseAddress, inp.count, out.baseAddress, &len, md, nil)
+                }
+                guard EVP_DigestInit_ex2(ctx, md, nil) == 1, EVP_DigestUpdate(ctx, inp.baseAddress, inp.count) == 1
+                else { return 0 }
+                return EVP_DigestFinal_ex(ctx, out.baseAddress, &len)
+            }
+            initialized = ok == 1 ? min(Int(len), out.count) : 0
         }
-        guard ok == 1 else { return nil }
-        return Array(out.prefix(Int(len)))
+        return ok == 1 ? out : nil
     }
 
     /// SHA-1 of `input`: 20 bytes, or `nil` on a libcrypto failure.
@@ -97,12 +129,20 @@ enum LibCrypto {
     static func base64Encode(_ input: [UInt8]) -> String? {
         guard input.count < Int(Int32.max) / 2 else { return nil }
         if input.isEmpty { return "" }
-        var out = [UInt8](repeating: 0, count: 4 * ((input.count + 2) / 3) + 1)
-        let n = input.withUnsafeBufferPointer { inp in
-            EVP_EncodeBlock(&out, inp.baseAddress, Int32(inp.count))
+        // Encoded straight into the string's storage (one byte more for the NUL EVP_EncodeBlock writes).
+        let capacity = 4 * ((input.count + 2) / 3) + 1
+        var failed = false
+        let text = String(unsafeUninitializedCapacity: capacity) { out in
+            let n = input.withUnsafeBufferPointer { inp in
+                EVP_EncodeBlock(out.baseAddress, inp.baseAddress, Int32(inp.count))
+            }
+            guard n >= 0, Int(n) < capacity else {
+                failed = true
+                return 0
+            }
+            return Int(n)
         }
-        guard n >= 0 else { return nil }
-        return String(decoding: out.prefix(Int(n)), as: UTF8.self)
+        return failed ? nil : text
     }
 
     /// Decodes base64 text with `EVP_DecodeBlock` after a strict shape check.
@@ -138,11 +178,18 @@ enum LibCrypto {
             return (0..<body).first { table[Int(input[$0])] != 0 }
         }
         if let offending { return .failure(.character(offset: offending)) }
-        var out = [UInt8](repeating: 0, count: input.count / 4 * 3)
-        let n = out.withUnsafeMutableBufferPointer { EVP_DecodeBlock($0.baseAddress, base, Int32(input.count)) }
-        guard n >= 0, Int(n) >= padding, Int(n) <= out.count else { return .failure(.rejected) }
-        out.removeSubrange((Int(n) - padding)...)
-        return .success(out)
+        // Decoded straight into the result's storage; the padding's zero bytes are left out.
+        var rejected = false
+        let out = [UInt8](unsafeUninitializedCapacity: input.count / 4 * 3) { out, initialized in
+            let n = EVP_DecodeBlock(out.baseAddress, base, Int32(input.count))
+            guard n >= 0, Int(n) >= padding, Int(n) <= out.count else {
+                rejected = true
+                initialized = 0
+                return
+            }
+            initialized = Int(n) - padding
+        }
+        return rejected ? .failure(.rejected) : .success(out)
     }
 
     enum Base64Problem: Error, Equatable, CustomStringConvertible {

@@ -107,15 +107,15 @@ public struct WXBizMsgCrypt: Sendable {
         // appended into one buffer sized up front.
         var xml = [UInt8]()
         xml.reserveCapacity(160 + encrypt.utf8.count + timestamp.utf8.count + nonce.utf8.count)
-        xml += "<xml>\n<Encrypt><![CDATA[".utf8
-        xml += encrypt.utf8
-        xml += "]]></Encrypt>\n<MsgSignature><![CDATA[".utf8
-        xml += signature.utf8
-        xml += "]]></MsgSignature>\n<TimeStamp>".utf8
-        xml += timestamp.utf8
-        xml += "</TimeStamp>\n<Nonce>".utf8
+        Bytes.append("<xml>\n<Encrypt><![CDATA[", to: &xml)
+        Bytes.append(encrypt, to: &xml)
+        Bytes.append("]]></Encrypt>\n<MsgSignature><![CDATA[", to: &xml)
+        Bytes.append(signature, to: &xml)
+        Bytes.append("]]></MsgSignature>\n<TimeStamp>", to: &xml)
+        Bytes.append(timestamp, to: &xml)
+        Bytes.append("</TimeStamp>\n<Nonce>", to: &xml)
         XMLText.appendCDATA(nonce, to: &xml)
-        xml += "</Nonce>\n</xml>".utf8
+        Bytes.append("</Nonce>\n</xml>", to: &xml)
         return String(decoding: xml, as: UTF8.self)
     }
 

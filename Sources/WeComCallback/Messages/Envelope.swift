@@ -40,7 +40,7 @@ public struct Envelope: Sendable, Equatable {
         }
         self.encrypt = encrypt
         self.toUserName = root.child("ToUserName")?.text
-        let agent = root.child(anyOf: ["AgentID", "AgentId"])?.text.trimmingASCIIWhitespace()
+        let agent = (root.child("AgentID") ?? root.child("AgentId"))?.text.trimmingASCIIWhitespace()
         self.agentID = (agent?.isEmpty ?? true) ? nil : agent
     }
 }
@@ -50,6 +50,11 @@ extension String {
     /// values are compared; other Unicode whitespace is kept.
     /// - Returns: the trimmed string (`self` when nothing is trimmed, `""` when all is whitespace).
     public func trimmingASCIIWhitespace() -> String {
+        // The usual case, nothing to trim, is decided by the first and last byte.
+        let bytes = utf8
+        guard let head = bytes.first, let tail = bytes.last else { return self }
+        let isSpaceByte: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        if !isSpaceByte(head), !isSpaceByte(tail) { return self }
         let isSpace: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !isSpace($0) }),

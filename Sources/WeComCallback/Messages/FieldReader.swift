@@ -12,20 +12,27 @@ struct FieldReader {
     }
 
     /// The text of the first child named any of `names`, untouched.
-    func string(_ names: String...) -> String? {
-        element.child(anyOf: names)?.text
+    func string(_ name: String, _ variants: String...) -> String? {
+        first(name, variants)?.text
+    }
+
+    /// The first child named `name`, else the first named one of `variants` (tried in order); no
+    /// array of all the names is built for the usual hit on `name`.
+    private func first(_ name: String, _ variants: [String]) -> XMLElement? {
+        if let found = element.child(name) { return found }
+        return variants.isEmpty ? nil : element.child(anyOf: variants)
     }
 
     func required(_ name: String, _ variants: String...) throws(MessageError) -> String {
-        guard let value = element.child(anyOf: [name] + variants)?.text else {
+        guard let value = first(name, variants)?.text else {
             throw .missingField(prefix + name)
         }
         return value
     }
 
     /// Trimmed text, `nil` when absent or blank.
-    func token(_ names: String...) -> String? {
-        guard let raw = element.child(anyOf: names)?.text else { return nil }
+    func token(_ name: String, _ variants: String...) -> String? {
+        guard let raw = first(name, variants)?.text else { return nil }
         let trimmed = raw.trimmingASCIIWhitespace()
         return trimmed.isEmpty ? nil : trimmed
     }
@@ -33,7 +40,7 @@ struct FieldReader {
     private func number<T>(_ name: String, _ variants: [String], required: Bool, _ convert: (String) -> T?)
         throws(MessageError) -> T?
     {
-        guard let raw = element.child(anyOf: [name] + variants)?.text else {
+        guard let raw = first(name, variants)?.text else {
             if required { throw .missingField(prefix + name) }
             return nil
         }

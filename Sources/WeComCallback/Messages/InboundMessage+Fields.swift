@@ -18,6 +18,24 @@ extension InboundMessage {
         return out
     }
 
+    /// Whether `name` is one of ``listElementNames``: string comparisons against the six names
+    /// instead of a hash per element (names are short, mostly compared by length alone).
+    static func isListElementName(_ name: String) -> Bool {
+        switch name {
+        case "item", "Item", "SelectedItem", "OptionId", "ApprovalNode", "NotifyNode": return true
+        default: return false
+        }
+    }
+
+    /// ``canonicalNames``[`name`], by comparisons instead of a hash per element.
+    static func canonicalName(of name: String) -> String? {
+        switch name {
+        case "AgentId": return "AgentID"
+        case "ItemUserid": return "ItemUserId"
+        default: return nil
+        }
+    }
+
     private static func collect(_ element: XMLElement, prefix: String, into out: inout [String: String]) {
         let children = element.children
         // Whether any name repeats, by a linear scan for the usual dozen children (two dictionaries of
@@ -45,14 +63,14 @@ extension InboundMessage {
         var seen: [String: Int] = [:]
         for child in children {
             var path = prefix + child.name
-            if listElementNames.contains(child.name) || (repeated && occurrences(of: child.name) > 1) {
+            if isListElementName(child.name) || (repeated && occurrences(of: child.name) > 1) {
                 let index = seen[child.name, default: 0]
                 seen[child.name] = index + 1
                 path += "/\(index)"
             }
             if child.isLeaf {
                 out[path] = child.text
-                if let canonical = canonicalNames[child.name], occurrences(of: canonical) == 0 {
+                if let canonical = canonicalName(of: child.name), occurrences(of: canonical) == 0 {
                     out[prefix + canonical + path.dropFirst(prefix.count + child.name.count)] = child.text
                 }
             } else {

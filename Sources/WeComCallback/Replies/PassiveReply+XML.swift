@@ -15,23 +15,23 @@ extension PassiveReply {
         // more per piece than the text itself); the rare reply types add their elements as one string.
         var xml = [UInt8]()
         xml.reserveCapacity(320 + (textContent?.utf8.count ?? 0))
-        xml += "<xml><ToUserName>".utf8
+        Bytes.append("<xml><ToUserName>", to: &xml)
         XMLText.appendCDATA(toUser, to: &xml)
-        xml += "</ToUserName><FromUserName>".utf8
+        Bytes.append("</ToUserName><FromUserName>", to: &xml)
         XMLText.appendCDATA(fromUser, to: &xml)
-        xml += "</FromUserName><CreateTime>".utf8
-        xml += String(createTime).utf8
-        xml += "</CreateTime><MsgType>".utf8
+        Bytes.append("</FromUserName><CreateTime>", to: &xml)
+        Bytes.append(String(createTime), to: &xml)
+        Bytes.append("</CreateTime><MsgType>", to: &xml)
         XMLText.appendCDATA(msgType, to: &xml)
-        xml += "</MsgType>".utf8
+        Bytes.append("</MsgType>", to: &xml)
         if case .text(let content) = self {
-            xml += "<Content>".utf8
+            Bytes.append("<Content>", to: &xml)
             XMLText.appendCDATA(XMLText.truncatedUTF8(XMLText.removingIllegal(content), maxBytes: Limit.textContent), to: &xml)
-            xml += "</Content>".utf8
+            Bytes.append("</Content>", to: &xml)
         } else {
-            xml += elementsXML.utf8
+            Bytes.append(elementsXML, to: &xml)
         }
-        xml += "</xml>".utf8
+        Bytes.append("</xml>", to: &xml)
         return String(decoding: xml, as: UTF8.self)
     }
 

@@ -209,35 +209,39 @@ private struct XMLByteParser {
         stack.append(rootOpen)
         pendingOpen = nil
 
-        while let top = stack.last {
-            guard i < n else { throw .unterminated("element <\(XMLError.printable(top.name))>") }
+        // The open element is reached by index, never copied out of the stack (a copy retains its
+        // name, text and children, and releases them again, on every step).
+        while !stack.isEmpty {
+            let top = stack.count - 1
+            guard i < n else { throw .unterminated("element <\(XMLError.printable(stack[top].name))>") }
             let c = b[i]
             if c != ASCII.lt {
-                try readText(into: &stack[stack.count - 1])
+                try readText(into: &stack[top])
                 continue
             }
-            guard i + 1 < n else { throw .unterminated("element <\(XMLError.printable(top.name))>") }
+            guard i + 1 < n else { throw .unterminated("element <\(XMLError.printable(stack[top].name))>") }
             let next = b[i + 1]
             if next == ASCII.slash {
-                try parseEndTag(for: top)
+                try parseEndTag(nameStart: stack[top].nameStart, nameEnd: stack[top].nameEnd, name: stack[top].name)
                 guard let closed = stack.popLast() else { break }
                 let element = finish(closed)
                 if stack.isEmpty { return element }
-                stack[stack.count - 1].children.append(element)
+                adopt(element, into: &stack[stack.count - 1])
             } else if next == ASCII.question {
                 try skipPI()
             } else if next == ASCII.bang {
-                if try skipDeclarationOrComment() { continue }
+                // CDATA (the usual content of a WeCom field) is tested for first.
+                if !has(ASCII.cdataOpen, at: i), try skipDeclarationOrComment() { continue }
                 // CDATA section.
                 let contentStart = i + 9
                 guard let end = find(ASCII.cdataClose, from: contentStart) else {
                     throw .unterminated("CDATA section")
                 }
-                append(contentStart..<end, to: &stack[stack.count - 1])
+                append(contentStart..<end, to: &stack[top])
                 i = end + 3
             } else {
                 if let leaf = try parseStartTag(depth: stack.count + 1) {
-                    stack[stack.count - 1].children.append(leaf)
+                    adopt(leaf, into: &stack[top])
                 } else if let open = pendingOpen {
                     stack.append(open)
                     pendingOpen = nil
@@ -296,18 +300,33 @@ private struct XMLByteParser {
         }
     }
 
-    /// At `</`: checks the end tag matches `open` and consumes it.
-    mutating func parseEndTag(for open: OpenElement) throws(XMLError) {
+    /// Appends a finished child to its parent, room for eight made at the first (a WeCom message has
+    /// about that many fields; growing 1 → 2 → 4 → 8 reallocated three times).
+    func adopt(_ child: XMLElement, into parent: inout OpenElement) {
+        if parent.children.isEmpty { parent.children.reserveCapacity(8) }
+        parent.children.append(child)
+    }
+
+    /// At `</`: checks the end tag matches the open element's name (input bytes
+    /// `openStart..<openEnd`, `openName` for messages) and consumes it.
+    mutating func parseEndTag(nameStart openStart: Int, nameEnd openEnd: Int, name openName: String) throws(XMLError) {
+        // The usual `</name>`, the name exactly as opened and `>` right after it: the open name was
+        // read by ``readName()`` (no delimiter in it), so the full path below would read the same.
+        let close = i + 2 + (openEnd - openStart)
+        if close < n, b[close] == ASCII.gt, sameBytes(i + 2, openStart, count: openEnd - openStart) {
+            i = close + 1
+            return
+        }
         let start = i
         i += 2
         let (nameStart, nameEnd) = try readName()
-        guard nameEnd - nameStart == open.nameEnd - open.nameStart,
-              sameBytes(nameStart, open.nameStart, count: nameEnd - nameStart)
+        guard nameEnd - nameStart == openEnd - openStart,
+              sameBytes(nameStart, openStart, count: nameEnd - nameStart)
         else {
-            throw .malformed(offset: start, reason: "end tag </\(XMLError.printable(string(nameStart..<nameEnd)))> does not match <\(XMLError.printable(open.name))>")
+            throw .malformed(offset: start, reason: "end tag </\(XMLError.printable(string(nameStart..<nameEnd)))> does not match <\(XMLError.printable(openName))>")
         }
         skipSpace()
-        guard i < n else { throw .unterminated("end tag </\(XMLError.printable(open.name))>") }
+        guard i < n else { throw .unterminated("end tag </\(XMLError.printable(openName))>") }
         guard b[i] == ASCII.gt else { throw .malformed(offset: i, reason: "expected '>'") }
         i += 1
     }
@@ -448,9 +467,11 @@ private struct XMLByteParser {
     }
 
     func has(_ pattern: [UInt8], at index: Int) -> Bool {
-        guard index >= 0, index + pattern.count <= n else { return false }
-        for (k, p) in pattern.enumerated() where b[index + k] != p { return false }
-        return true
+        guard index >= 0, index + pattern.count <= n, let base = b.baseAddress else { return false }
+        return pattern.withUnsafeBufferPointer { p in
+            guard let start = p.baseAddress else { return true }
+            return memcmp(base + index, start, p.count) == 0
+        }
     }
 
     func hasIgnoringCase(_ pattern: [UInt8], at index: Int) -> Bool {
@@ -480,9 +501,10 @@ private struct XMLByteParser {
     }
 
     func sameBytes(_ x: Int, _ y: Int, count: Int) -> Bool {
-        guard x >= 0, y >= 0, x + count <= n, y + count <= n else { return false }
-        for k in 0..<count where b[x + k] != b[y + k] { return false }
-        return true
+        guard x >= 0, y >= 0, count >= 0, x + count <= n, y + count <= n, let base = b.baseAddress else {
+            return false
+        }
+        return memcmp(base + x, base + y, count) == 0
     }
 
     /// Checks the whole input is well-formed UTF-8 (no overlongs, surrogates or values > U+10FFFF).

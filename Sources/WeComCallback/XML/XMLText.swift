@@ -49,13 +49,13 @@ public enum XMLText {
     ///   - xml: the markup being written, as bytes.
     public static func appendCDATA(_ text: String, to xml: inout [UInt8]) {
         let clean = removingIllegal(text)
-        xml += "<![CDATA[".utf8
+        Bytes.append("<![CDATA[", to: &xml)
         if containsCDATAEnd(clean) {
-            xml += clean.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>").utf8
+            Bytes.append(clean.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>"), to: &xml)
         } else {
-            xml += clean.utf8
+            Bytes.append(clean, to: &xml)
         }
-        xml += "]]>".utf8
+        Bytes.append("]]>", to: &xml)
     }
 
     /// Whether `text` contains `]]>`: each `>` (found with `memchr` on contiguous bytes) checked for
@@ -78,7 +78,24 @@ public enum XMLText {
     /// the common case, without decoding scalars.
     static func isLegalASCII(_ text: String) -> Bool {
         text.utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.allSatisfy { $0 >= 0x20 ? $0 < 0x80 : ($0 == 0x9 || $0 == 0xA || $0 == 0xD) }
+            let isLegal: (UInt8) -> Bool = { $0 >= 0x20 ? $0 < 0x80 : ($0 == 0x9 || $0 == 0xA || $0 == 0xD) }
+            var k = 0
+            // Eight bytes at a time: a word without a high bit and without a byte below 0x20 (the
+            // "has less than" bit trick, exact for bytes below 0x80) is legal as a whole; a word with
+            // a control byte is checked byte by byte (tab, LF and CR are legal).
+            if let base = bytes.baseAddress {
+                let high: UInt64 = 0x8080_8080_8080_8080, spaces: UInt64 = 0x2020_2020_2020_2020
+                while k + 8 <= bytes.count {
+                    let word = UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self)
+                    if word & high != 0 { return false }
+                    if (word &- spaces) & ~word & high != 0 {
+                        for j in k..<(k + 8) where !isLegal(bytes[j]) { return false }
+                    }
+                    k += 8
+                }
+            }
+            for j in k..<bytes.count where !isLegal(bytes[j]) { return false }
+            return true
         } ?? false
     }
 }

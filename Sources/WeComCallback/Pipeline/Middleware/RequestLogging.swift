@@ -43,24 +43,24 @@ extension CallbackHandler {
     static func requestLine(_ log: RequestLog, status: Int, elapsed: Duration) -> String {
         var line = [UInt8]()
         line.reserveCapacity(160)
-        line += LogText.sanitize(log.method, limit: 16).utf8
-        line += " ".utf8
-        line += LogText.sanitize(log.path).utf8
-        line += " ".utf8
-        line += String(status).utf8
-        line += " app=".utf8
-        line += (log.app ?? "-").utf8
-        line += " msg=".utf8
-        line += LogText.sanitize(log.summary, limit: 64).utf8
-        line += " msgid=".utf8
-        line += (log.msgID.map { LogText.sanitize($0, limit: 64) } ?? "-").utf8
-        line += " ".utf8
-        line += milliseconds(elapsed).utf8
-        line += "ms".utf8
+        Bytes.append(LogText.sanitize(log.method, limit: 16), to: &line)
+        Bytes.append(" ", to: &line)
+        Bytes.append(LogText.sanitize(log.path), to: &line)
+        Bytes.append(" ", to: &line)
+        Bytes.append(String(status), to: &line)
+        Bytes.append(" app=", to: &line)
+        Bytes.append(log.app ?? "-", to: &line)
+        Bytes.append(" msg=", to: &line)
+        Bytes.append(LogText.sanitize(log.summary, limit: 64), to: &line)
+        Bytes.append(" msgid=", to: &line)
+        Bytes.append(log.msgID.map { LogText.sanitize($0, limit: 64) } ?? "-", to: &line)
+        Bytes.append(" ", to: &line)
+        Bytes.append(milliseconds(elapsed), to: &line)
+        Bytes.append("ms", to: &line)
         if let failure = log.failure {
-            line += " error=\"".utf8
-            line += LogText.sanitize(failure).utf8
-            line += "\"".utf8
+            Bytes.append(" error=\"", to: &line)
+            Bytes.append(LogText.sanitize(failure), to: &line)
+            Bytes.append("\"", to: &line)
         }
         return String(decoding: line, as: UTF8.self)
     }
