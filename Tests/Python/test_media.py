@@ -26,7 +26,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 
 import bot_crypto as bc
 from conftest import wait_until
-from helpers import ROOT, VECTORS, delivery, run_cli
+from helpers import ROOT, VECTORS, app_toml, delivery, run_cli
 from wecom_api_mock import Media, MockWeComAPI
 
 A = VECTORS["credential_sets"]["A"]
@@ -82,19 +82,9 @@ def api():
 def app_stack(stack_factory, tmp_path: Path, api: MockWeComAPI, routes: str, *, server: str = "",
               env: dict[str, str] | None = None) -> object:
     config = tmp_path / "config.toml"
-    config.write_text(textwrap.dedent(f"""\
-        [server]
-        {server}
-
-        [[app]]
-        name = "media"
-        corp_id = "{A['receive_id']}"
-        token = "{A['token']}"
-        encoding_aes_key = "{A['encoding_aes_key']}"
-        agent_id = 1000002
-        corp_secret = "app-secret"
-        api_base = "{api.base}"
-        """) + textwrap.dedent(routes))
+    config.write_text(f"[server]\n{server}\n\n" + app_toml("media")
+                      + f'agent_id = 1000002\ncorp_secret = "app-secret"\napi_base = "{api.base}"\n\n'
+                      + textwrap.dedent(routes))
     return stack_factory(mode="listen", env=env, args=["--config", str(config), "--threads", "4"])
 
 

@@ -32,18 +32,9 @@ def start(stack_factory, tmp_path, api, *, sleep: float, timeout_ms: int, budget
     program.chmod(0o755)
     server = f"reply_budget_ms = {budget_ms}\n" if budget_ms else ""
     config = tmp_path / "config.toml"
-    config.write_text(textwrap.dedent(f"""\
-        [server]
-        {server}
-        [[app]]
-        name = "bot"
-        corp_id = "{A['receive_id']}"
-        token = "{A['token']}"
-        encoding_aes_key = "{A['encoding_aes_key']}"
-        agent_id = 1000002
-        corp_secret = "app-secret"
-        api_base = "{api.base}"
-
+    config.write_text(f"[server]\n{server}\n" + app_toml("bot")
+                      + f'agent_id = 1000002\ncorp_secret = "app-secret"\napi_base = "{api.base}"\n\n'
+                      + textwrap.dedent(f"""\
         [[app.route]]
         msg_type = "text"
         action = "exec"
