@@ -12,8 +12,8 @@ import Platform
 /// It exists for speed, not for a different format: the request line is written for every request, and
 /// `StreamLogHandler` spent about as long on it as the whole pipeline did (a fresh 255-byte buffer,
 /// `localtime` and `strftime` per line, a chain of string interpolations, then `fwrite` and `fflush` on a
-/// locked `FILE`). Here the timestamp is formatted once per second (a ``Locked`` cache shared by every
-/// copy of the handler), the line is assembled as bytes, and it goes out in one `write(2)`, so lines
+/// locked `FILE`). Here the timestamp is formatted once per second (a ``TimestampCache``, which the
+/// handlers of one logging bootstrap share), the line is assembled as bytes, and it goes out in one `write(2)`, so lines
 /// from concurrent threads never interleave (a line up to `PIPE_BUF`, 4096 bytes, is atomic on a pipe;
 /// journald and files take whole writes too). A failed write is dropped: a log line must not fail a
 /// request.
@@ -33,12 +33,14 @@ public struct StandardErrorLogHandler: LogHandler {
     ///   - label: the logger's label.
     ///   - level: the lowest level written.
     ///   - fileDescriptor: where lines go (2, stderr, by default); never closed by the handler.
-    public init(label: String, level: Logger.Level = .info, fileDescriptor: Int32 = 2) {
+    ///   - timestamps: the formatted-second cache; pass one instance to every handler a bootstrap makes.
+    public init(label: String, level: Logger.Level = .info, fileDescriptor: Int32 = 2,
+                timestamps: TimestampCache = TimestampCache()) {
         self.label = label
         self.logLevel = level
         self.fileDescriptor = fileDescriptor
         self.metadataProvider = LoggingSystem.metadataProvider
-        self.clock = TimestampCache.shared
+        self.clock = timestamps
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -96,10 +98,11 @@ public struct StandardErrorLogHandler: LogHandler {
     }
 }
 
-/// The local-time text of the current second, `%Y-%m-%dT%H:%M:%S%z`, formatted once per second and
-/// shared by every handler (the process has one clock and one time zone).
-final class TimestampCache: Sendable {
-    static let shared = TimestampCache()
+/// The local-time text of the current second, `%Y-%m-%dT%H:%M:%S%z`, formatted once per second; one
+/// instance serves all the handlers of a logging bootstrap (the process has one clock and one time zone).
+public final class TimestampCache: Sendable {
+    /// An empty cache (the first line formats its second).
+    public init() {}
 
     private let cached = Locked<(second: time_t, text: [UInt8])>((-1, []))
 

@@ -15,15 +15,16 @@ public protocol RandomSource: Sendable {
 /// checks its reseed state and runs CTR-DRBG for every call), so the process draws 4,096 bytes at once
 /// and hands out 16 of them per reply, each byte once, under one lock; that is one draw per 256 replies.
 /// The bytes are the same CSPRNG output; they are only the per-message prefix of spec §4.2 (not key
-/// material), and nothing forks without exec'ing.
+/// material), and nothing forks without exec'ing. Each value has its own pool (an app's
+/// ``WXBizMsgCrypt`` holds one for the life of its configuration), empty until the first prefix.
 public struct SystemRandom: RandomSource {
+    private let pool = RandomPool()
     public init() {}
-    public func randomPrefix() -> [UInt8]? { RandomPool.shared.take(16) }
+    public func randomPrefix() -> [UInt8]? { pool.take(16) }
 }
 
-/// The process's buffer of CSPRNG bytes behind ``SystemRandom``.
+/// A buffer of CSPRNG bytes behind one ``SystemRandom``.
 final class RandomPool: Sendable {
-    static let shared = RandomPool()
     /// Bytes drawn per `RAND_bytes` call.
     static let drawBytes = 4096
 

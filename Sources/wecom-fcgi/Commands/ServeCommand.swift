@@ -119,7 +119,8 @@ struct ServeCommand: ParsableCommand {
         // for every conversion. An explicit TZ makes it read the zone once.
         if getenv("TZ") == nil { setenv("TZ", ":/etc/localtime", 0) }
         // StreamLogHandler's line format, written faster (one write(2) per line).
-        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, level: level) }
+        let timestamps = TimestampCache()
+        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, level: level, timestamps: timestamps) }
         let logger = Logger(label: "wecom-fcgi")
         for warning in configuration.warnings { logger.warning("config: \(warning)") }
         let configured: ConfiguredServer
