@@ -1,8 +1,7 @@
 # wecom-fcgi — the two commands a newcomer needs: `make run` and `make test`.
 SWIFT      ?= swift
-CONFIG     ?= release
 BUILD_DIR  := .build
-BIN        := $(BUILD_DIR)/$(CONFIG)/wecom-fcgi
+BIN        := $(BUILD_DIR)/release/wecom-fcgi
 PYTEST     := .venv/bin/python -m pytest
 
 .PHONY: all deps build release run test test-swift test-python clean bench bench-micro bench-compare fuzz sanitize soak deb test-package
@@ -12,8 +11,10 @@ all: build
 deps:
 	@scripts/install-deps.sh --with-python
 
+# The release build (scripts/build-release.sh: static Swift stdlib, full RELRO) — the binary the tests
+# test, `make run` runs, the benchmarks measure and the .deb ships.
 build: deps
-	$(SWIFT) build -c $(CONFIG)
+	SWIFT=$(SWIFT) scripts/build-release.sh
 
 # Builds the release binary and runs it behind a private nginx on 127.0.0.1:8080 (all under .run/),
 # with the published sample credentials; prints curl commands to try. Ctrl-C stops both.
@@ -23,12 +24,12 @@ run:
 
 # Every test: Swift unit tests, then the Python suite (wechatpy cross-checks, nginx integration).
 test: deps
-	$(SWIFT) build -c $(CONFIG)
+	SWIFT=$(SWIFT) scripts/build-release.sh
 	$(SWIFT) test
 	WECOM_FCGI_BIN=$(abspath $(BIN)) $(PYTEST) -q Tests/Python
 
-# The Debian package dist/wecom-fcgi_<version>_<arch>.deb (dpkg-deb), from a release build with
-# --static-swift-stdlib in .build-static; the version is `wecom-fcgi --version`.
+# The Debian package dist/wecom-fcgi_<version>_<arch>.deb (dpkg-deb), from the release build
+# (scripts/build-release.sh, the same binary `make test` tested); the version is `wecom-fcgi --version`.
 deb:
 	@scripts/install-deps.sh --for-packaging
 	scripts/build-deb.sh dist
@@ -70,4 +71,4 @@ sanitize:
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 clean:
-	rm -rf $(BUILD_DIR) .build-static .build-asan .build-tsan .venv .run .run-* bench/.run bench/.run-soak dist
+	rm -rf $(BUILD_DIR) .build-shared .build-asan .build-tsan .venv .run .run-* bench/.run bench/.run-soak dist

@@ -94,9 +94,10 @@ def markdown() -> str:
            "Peak RSS is VmHWM, RSS at end VmRSS after the measured run, each summed "
            "over the server's processes (for (1): nginx's master and workers; for the others: without nginx). "
            "CPU µs/req: utime+stime of the server's processes (and of nginx) during the measured run, per "
-           "request; for (1) the server is nginx; redis CPU: redis-server's, for (3d). Builds: (3c) is the "
-           "`--static-swift-stdlib` build that scripts/build-deb.sh packages, every other wecom-fcgi row "
-           "`swift build -c release` (the toolchain's shared Swift runtime and Foundation).",
+           "request; for (1) the server is nginx; redis CPU: redis-server's, for (3d). Builds: every wecom-fcgi "
+           "row but (3c) is scripts/build-release.sh's (static Swift runtime and Foundation, the binary "
+           "`make test` tests and the .deb ships); (3c) is `swift build -c release` (the toolchain's shared "
+           "libraries). Where the resident pages are: bench/smaps-summary.py bench/.run/ROW.passN.smaps.",
            "", "| target | value | met |", "|---|---|---|"]
     md += [f"| {name} | {value:.2f} | {'yes' if ok else '**no**'} |" for name, value, ok in checks]
     return "\n".join(md) + "\n"

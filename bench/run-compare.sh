@@ -9,7 +9,8 @@
 #   (3b) wecom-fcgi   keep-alive: nginx.conf.example's commented `upstream` block and the two keep-alive
 #                     lines of its location switched on, as it ships them (keepalive 8), default threads
 #   (3d) wecom-fcgi   as (3) with [cluster] on against a redis-server this script starts
-#   (3c) wecom-fcgi   as (3), built with --static-swift-stdlib (the .deb's build, scripts/build-deb.sh)
+#   (3c) wecom-fcgi   as (3), built with the toolchain's shared Swift runtime and Foundation
+#                     (`swift build -c release`, scratch path .build-shared) instead of the shipped static build
 #   (3a) wecom-fcgi   as (3), --threads CONNS (not in the default ROWS)
 #   (3z) wecom-fcgi   as (3) with BASELINE_BIN (e.g. a build of main before a change; only when set)
 #   (4)  wecom-app-svr 0.1.0 (the original framework) as its README runs it (Flask's server), proxy_pass
@@ -29,7 +30,7 @@
 # PASSES (2), ROWS (default: all but wecom-fcgi-threads; e.g. ROWS="c-floor wecom-fcgi"), CORES
 # (threads of the C floor; default: nproc), WECOM_THREADS (--threads of rows 3, 3b-3d; default: serve's
 # own default), NGINX_WORKERS (1), WECOM_FCGI_ARGS (extra arguments to every wecom-fcgi serve, e.g.
-# "--log-level notice"), WECOM_FCGI_BIN (a wecom-fcgi already built; default: swift build -c release),
+# "--log-level notice"), WECOM_FCGI_BIN (a wecom-fcgi already built; default: scripts/build-release.sh),
 # BASELINE_BIN and BASELINE_LABEL (row 3z).
 # Installs what it needs: apt (as root): wrk nginx-light libfcgi-dev gcc redis-server; pip into bench/.venv.
 set -euo pipefail
@@ -50,7 +51,7 @@ BASELINE_BIN=${BASELINE_BIN:-}
 BASELINE_LABEL=${BASELINE_LABEL:-BASELINE_BIN}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
 WECOM_FCGI_ARGS=${WECOM_FCGI_ARGS:-}
-ROWS=${ROWS:-ceiling c-floor wecom-fcgi wecom-fcgi-baseline wecom-fcgi-keepalive wecom-fcgi-cluster wecom-fcgi-static wecom-app-svr wechatpy-gunicorn}
+ROWS=${ROWS:-ceiling c-floor wecom-fcgi wecom-fcgi-baseline wecom-fcgi-keepalive wecom-fcgi-cluster wecom-fcgi-shared wecom-app-svr wechatpy-gunicorn}
 PORT=${PORT:-18080}
 APP_SVR_PORT=$((PORT + 1))
 WECHATPY_PORT=$((PORT + 2))
@@ -93,13 +94,13 @@ if [[ -n ${WECOM_FCGI_BIN:-} ]]; then
     BIN=$WECOM_FCGI_BIN
 else
     log "building wecom-fcgi (release) and the C floor"
-    swift build -c release >/dev/null
-    BIN=$(swift build -c release --show-bin-path)/wecom-fcgi
+    scripts/build-release.sh >/dev/null
+    BIN=$(scripts/build-release.sh --show-bin-path)/wecom-fcgi
 fi
-if [[ " $ROWS " == *" wecom-fcgi-static "* ]]; then
-    log "building wecom-fcgi (release, --static-swift-stdlib, scratch path .build-static)"
-    swift build -c release --static-swift-stdlib --scratch-path .build-static >/dev/null
-    STATIC_BIN=$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/wecom-fcgi
+if [[ " $ROWS " == *" wecom-fcgi-shared "* ]]; then
+    log "building wecom-fcgi (swift build -c release with the shared Swift libraries, scratch path .build-shared)"
+    swift build -c release --scratch-path .build-shared --product wecom-fcgi >/dev/null
+    SHARED_BIN=$(swift build -c release --scratch-path .build-shared --show-bin-path)/wecom-fcgi
 fi
 mkdir -p "$RUN/tmp" "$GEN"
 gcc -O2 -Wall -Wextra -o "$RUN/fcgi-floor" "$BENCH/fcgi-floor.c" -lfcgi -lpthread
@@ -290,6 +291,8 @@ measure() {  # measure ROW LABEL PATH SERVER_PID
     local rss vmrss
     rss=$(rss_kib "$pid" VmHWM)
     vmrss=$(rss_kib "$pid" VmRSS)
+    # Where the resident pages are (bench/smaps-summary.py reads it): heap, stacks, each library.
+    cp "/proc/$pid/smaps" "$RUN/$row.pass$PASS.smaps" 2>/dev/null || true
     local cpu="\"server_cpu_ticks\": $((server_after - server_before)), \"nginx_cpu_ticks\": $((nginx_after - nginx_before)), \"helper_cpu_ticks\": $((helper_after - helper_before)), \"ticks_per_second\": $TICKS_PER_SECOND"
     echo "{\"row\": \"$row\", \"label\": \"$label\", \"pass\": $PASS, \"rss_kib\": $rss, \"vmrss_kib\": $vmrss, $cpu, $(echo "${line#RESULT }" \
         | sed -e 's/\([a-z0-9_]*\)=\([0-9]*\)/"\1": \2,/g' -e 's/,$//')}" >>"$RESULTS"
@@ -361,11 +364,11 @@ for PASS in $(seq "$PASSES"); do
             measure_wecom wecom-fcgi-threads "(3a) wecom-fcgi, $WRK_CONNECTIONS threads" "$BIN" wecom-fcgi \
                 /wecom/callback --threads "$WRK_CONNECTIONS"
             ;;
-        wecom-fcgi-static)
-            # (3c) as (3), built with --static-swift-stdlib: the Swift runtime and Foundation are linked in,
-            # so only the pages used are resident (the shared libraries are most of (3)'s RSS).
-            measure_wecom wecom-fcgi-static "(3c) wecom-fcgi as shipped, $SHIPPED_THREADS threads, --static-swift-stdlib (.deb)" \
-                "$STATIC_BIN" wecom-fcgi /wecom/callback "${THREADS_ARGS[@]}"
+        wecom-fcgi-shared)
+            # (3c) as (3), built against the toolchain's shared Swift runtime and Foundation: every library
+            # FoundationEssentials, Foundation, ICU… is mapped and relocated whole at start.
+            measure_wecom wecom-fcgi-shared "(3c) wecom-fcgi, $SHIPPED_THREADS threads, shared Swift libraries" \
+                "$SHARED_BIN" wecom-fcgi /wecom/callback "${THREADS_ARGS[@]}"
             ;;
         wecom-fcgi-keepalive)
             measure_wecom wecom-fcgi-keepalive "(3b) wecom-fcgi, keep-alive as nginx.conf.example ships it, $SHIPPED_THREADS threads" \

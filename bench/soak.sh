@@ -19,7 +19,7 @@ log() { echo "soak: $*" >&2; }
 
 "$ROOT/scripts/install-deps.sh" --with-python
 command -v wrk >/dev/null || { [[ $(id -u) -eq 0 ]] && apt-get install -y -qq wrk >/dev/null; }
-(cd "$ROOT" && swift build -c release >/dev/null)
+"$ROOT/scripts/build-release.sh" >/dev/null
 BIN=$ROOT/.build/release/wecom-fcgi
 rm -rf "$RUN"; mkdir -p "$RUN/tmp"
 "$ROOT/.venv/bin/python" "$BENCH/make-requests.py" "$RUN/requests.lua" "$COUNT"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds dist/wecom-fcgi_<version>_<arch>.deb with dpkg-deb from a release build with
-# --static-swift-stdlib (`make deb` runs this). The version is what the binary's `--version` prints
+# Builds dist/wecom-fcgi_<version>_<arch>.deb with dpkg-deb from the release build
+# (scripts/build-release.sh: --static-swift-stdlib, full RELRO; the binary `make test` tests) (`make deb`
+# runs this). The version is what the binary's `--version` prints
 # (Sources/wecom-fcgi/WeComFCGI.swift, the one place it is written); Depends: comes from dpkg-shlibdeps.
 #
 # Usage: scripts/build-deb.sh [output-dir]      (default: dist)
@@ -10,17 +11,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
 OUT=${1:-dist}
-SCRATCH=${SCRATCH:-.build-static}
+SCRATCH=${SCRATCH:-.build}
 SWIFT=${SWIFT:-swift}
 PACKAGE=wecom-fcgi
 MAINTAINER="wecom-fcgi maintainers <maintainers@users.noreply.r-seed-a0923203.example>"
 # Reproducible: file times, the man page date and the changelog date come from the last commit.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 
-echo "build-deb: swift build -c release --static-swift-stdlib --scratch-path $SCRATCH"
-# -z now: full RELRO, as Debian builds its C programs (lintian: hardening-no-bindnow).
-"$SWIFT" build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product wecom-fcgi \
-    -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+echo "build-deb: scripts/build-release.sh (scratch path $SCRATCH)"
+SWIFT=$SWIFT SCRATCH=$SCRATCH scripts/build-release.sh --product wecom-fcgi
 BIN=$SCRATCH/release/wecom-fcgi
 # The argument parser's own man page generator: the GenerateManual plugin builds it (`--help` only
 # builds the tool, so that the plugin does not rebuild the package without --static-swift-stdlib);

@@ -32,8 +32,8 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
     exit 1
 fi
 
-swift build -c release
-BIN=$(swift build -c release --show-bin-path)/wecom-fcgi
+scripts/build-release.sh
+BIN=$(scripts/build-release.sh --show-bin-path)/wecom-fcgi
 
 # Published sample credentials (WeCom's official Python sample), never real ones.
 export WECOM_APP_CORP_ID=ww1436e0e65a779aee
