@@ -105,6 +105,27 @@ import Testing
 
     let key = DeliveryKey(app: "app", msgID: "1", plaintext: [])
 
+    @Test func scriptsAreSentByDigestAndLoadedAgainAfterAFlush() throws {
+        // Redis's documentation: SCRIPT LOAD "return 1" answers e0e1f9fabfc9d4800c877a703b823ac0578ff8db.
+        let one = RedisScript("return 1")
+        #expect(one.sha1 == "e0e1f9fabfc9d4800c877a703b823ac0578ff8db")
+        let redis = try RedisProcess()
+        defer { redis.stop() }
+        let client = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: redis.port), timeout: .seconds(1))
+        let script = RedisScript("return {KEYS[1], ARGV[1]}")
+        func exists() throws -> RedisReply { try client.command(["SCRIPT", "EXISTS", script.sha1]) }
+        #expect(try exists() == .array([.integer(0)]))
+        // First use: NOSCRIPT, then EVAL, which leaves the script cached under its digest.
+        #expect(try client.eval(script, keys: ["k"], arguments: ["a"]) == .array([.bytes(Array("k".utf8)), .bytes(Array("a".utf8))]))
+        #expect(try exists() == .array([.integer(1)]))
+        #expect(try client.eval(script, keys: ["k2"], arguments: ["b"]) == .array([.bytes(Array("k2".utf8)), .bytes(Array("b".utf8))]))
+        // A flushed (or restarted) Redis: loaded again transparently.
+        #expect(try client.command(["SCRIPT", "FLUSH"]) == .status("OK"))
+        #expect(try client.eval(script, keys: ["k3"], arguments: ["c"]) == .array([.bytes(Array("k3".utf8)), .bytes(Array("c".utf8))]))
+        // A script error is still an error, not a NOSCRIPT retry.
+        #expect(throws: RedisError.self) { try client.eval(RedisScript("return redis.call('NOSUCHCOMMAND')"), keys: [], arguments: []) }
+    }
+
     @Test func aRetryOnAnotherHostWaitsForTheOwnersOutcome() throws {
         let redis = try RedisProcess()
         defer { redis.stop() }

@@ -254,11 +254,16 @@ public final class RedisClient: Sendable {
         return reply
     }
 
-    /// `EVAL script numkeys keys… args…`.
+    /// Runs a script: `EVALSHA sha1 numkeys keys… args…`, and `EVAL script …` when Redis does not hold
+    /// the script yet (a `NOSCRIPT` answer), which also caches it there.
     /// - Throws: ``RedisError`` as ``command(_:)``, and for an error reply (a script bug or a Redis that
     ///   refuses, e.g. out of memory).
-    public func eval(_ script: String, keys: [String], arguments: [String]) throws(RedisError) -> RedisReply {
-        let reply = try command(["EVAL", script, String(keys.count)] + keys + arguments)
+    public func eval(_ script: RedisScript, keys: [String], arguments: [String]) throws(RedisError) -> RedisReply {
+        let rest = [String(keys.count)] + keys + arguments
+        var reply = try command(["EVALSHA", script.sha1] + rest)
+        if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
+            reply = try command(["EVAL", script.source] + rest)
+        }
         if case .error(let message) = reply { throw RedisError("script failed: \(message.prefix(120))") }
         return reply
     }

@@ -193,7 +193,7 @@ public final class RedisDeliveryStore: DeliveryStore {
     }
 
     /// KEYS lease, outcome, route; ARGV owner, lease ms, ttl ms, route. → {verdict, first route}.
-    static let claimScript = """
+    static let claimScript = RedisScript("""
         local route = redis.call('GET', KEYS[3])
         if redis.call('EXISTS', KEYS[2]) == 1 then return {'retry', route or ''} end
         if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
@@ -202,11 +202,11 @@ public final class RedisDeliveryStore: DeliveryStore {
           return {'first', ARGV[4]}
         end
         return {'retry', route or ''}
-        """
+        """)
 
     /// KEYS lease, outcome; ARGV owner, value, ttl ms. → 1 recorded, 2 recorded after the lease ran out
     /// unclaimed, 0 not recorded (another owner holds the delivery, or recorded first).
-    static let finishScript = """
+    static let finishScript = RedisScript("""
         local holder = redis.call('GET', KEYS[1])
         if holder == ARGV[1] then
           redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
@@ -218,19 +218,19 @@ public final class RedisDeliveryStore: DeliveryStore {
           return 2
         end
         return 0
-        """
+        """)
 
     /// KEYS lease; ARGV owner. → 1 released, 0 not held.
-    static let releaseScript = """
+    static let releaseScript = RedisScript("""
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
         return 0
-        """
+        """)
 
     /// KEYS lease; ARGV owner, lease ms. → 1 renewed, 0 lost.
-    static let renewScript = """
+    static let renewScript = RedisScript("""
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
         return 0
-        """
+        """)
 }
 
 extension Duration {

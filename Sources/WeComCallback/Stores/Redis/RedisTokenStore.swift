@@ -93,10 +93,10 @@ public final class RedisTokenStore: TokenStore {
     private func tokenKey(_ key: TokenKey) -> String { cluster.key("token:\(key.corpID)/\(key.app)") }
 
     /// KEYS lock; ARGV owner.
-    static let releaseScript = """
+    static let releaseScript = RedisScript("""
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
         return 0
-        """
+        """)
 
     /// KEYS token; ARGV token.
     static let deleteIfScript = releaseScript
