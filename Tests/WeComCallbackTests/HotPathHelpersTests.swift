@@ -94,3 +94,82 @@ import Testing
         #expect(!XMLText.isLegalASCII("中文"))
     }
 }
+
+/// The direct reads of the request path give what the general code gives.
+@Suite struct HotPathDirectReadTests {
+    typealias Values = CallbackHandler.SignedValues
+
+    /// What the handler read before the direct path: QueryString's dictionary.
+    func viaQueryString(_ raw: String) -> Values? {
+        guard let query = try? QueryString.parse(raw) else { return nil }
+        return Values(msgSignature: query["msg_signature"], timestamp: query["timestamp"], nonce: query["nonce"],
+                      echostr: query["echostr"])
+    }
+
+    func same(_ a: Values?, _ b: Values?) -> Bool {
+        a?.msgSignature == b?.msgSignature && a?.timestamp == b?.timestamp && a?.nonce == b?.nonce
+            && a?.echostr == b?.echostr && (a == nil) == (b == nil)
+    }
+
+    @Test func plainQueriesReadTheSameValues() throws {
+        let taken = [
+            "msg_signature=477715d11cdb4164915debcba66cb864d751f3e6&timestamp=1409659813&nonce=1372623149",
+            "msg_signature=477715d11cdb4164915debcba66cb864d751f3e6&timestamp=1409659813&nonce=1372623149&echostr=a+b/c==",
+            "nonce=1&&timestamp=2&msg_signature&extra=x=y&=&echostr=",
+            "", "&", "timestamp", "a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8",
+        ]
+        for raw in taken {
+            let plain = try #require(CallbackHandler.plainSignedValues(raw), "\(raw)")
+            #expect(same(plain, viaQueryString(raw)), "\(raw)")
+        }
+        let values = try #require(CallbackHandler.plainSignedValues(taken[2]))
+        #expect(values.nonce == "1" && values.timestamp == "2" && values.msgSignature == "" && values.echostr == "")
+    }
+
+    @Test func everyOtherQueryIsLeftToQueryString() {
+        let left = [
+            "nonce=1&nonce=2",                                   // duplicate: QueryString's error
+            "a=1&a=2&nonce=3",
+            "msg_signature=%61b&timestamp=1&nonce=2",            // escapes are decoded there
+            "nonce=%G1",
+            "\u{212A}=1&K=2&nonce=1",                            // non-ASCII (Kelvin sign == K as Strings)
+            "nonce=中文",
+            "a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9",               // more than eight
+        ]
+        for raw in left {
+            #expect(CallbackHandler.plainSignedValues(raw) == nil, "\(raw)")
+        }
+        #expect(viaQueryString("\u{212A}=1&K=2&nonce=1") == nil)
+    }
+
+    @Test func sortOrderIsTheBytesOrder() throws {
+        let words = ["", "a", "ab", "b", "1409659813", "1372623149", "QDG6eK", "Z", "z", "中", "中文", "é", "e\u{301}",
+                     "RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5", "Ryp", "\u{7f}", "\u{80}"]
+        for x in words {
+            for y in words {
+                var (a, b) = (x, y)
+                #expect(Signature.precedes(&a, &b) == x.utf8.lexicographicallyPrecedes(y.utf8), "\(x) \(y)")
+            }
+        }
+        #expect(try Signature.compute(token: "QDG6eK", timestamp: "1409659813", nonce: "1372623149",
+                                      data: "RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==")
+                == "477715d11cdb4164915debcba66cb864d751f3e6")
+    }
+
+    @Test func logFieldsAndDurations() {
+        #expect(LogText.isPrintableASCII("POST /wecom/callback ~"))
+        #expect(LogText.isPrintableASCII(""))
+        #expect(!LogText.isPrintableASCII("a\u{7f}"))
+        #expect(!LogText.isPrintableASCII("tab\t"))
+        #expect(!LogText.isPrintableASCII("é"))
+        #expect(LogText.sanitize("/wecom/callback") == "/wecom/callback")
+        #expect(CallbackHandler.milliseconds(.seconds(999_999_999)) == "999999999000.00")
+        #expect(CallbackHandler.milliseconds(.seconds(999_999_999) + .milliseconds(999) + .microseconds(994)) == "999999999999.99")
+        #expect(CallbackHandler.milliseconds(.seconds(1_000_000_000)) == "-")
+        #expect(CallbackHandler.milliseconds(.microseconds(99_995)) == "100.00")
+        #expect(CallbackHandler.milliseconds(.nanoseconds(1)) == "0.00")
+        var line = Array("x ".utf8)
+        CallbackHandler.appendMilliseconds(.microseconds(430), to: &line)
+        #expect(String(decoding: line, as: UTF8.self) == "x 0.43")
+    }
+}
