@@ -173,3 +173,69 @@ import Testing
         #expect(String(decoding: line, as: UTF8.self) == "x 0.43")
     }
 }
+
+/// The byte forms of the reply and the in-place frame checks give exactly what the `String` and
+/// ``WXBizMsgCrypt/Frame`` forms give.
+@Suite struct HotPathBytesTests {
+    let token = "QDG6eK", key = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", corpID = "wx5823bf96d3bd56c7"
+
+    @Test func replyEnvelopeBytesAreTheStringsBytes() throws {
+        let crypt = try WXBizMsgCrypt(token: token, encodingAESKey: key, receiveID: corpID,
+                                      random: FixedRandom(Array("0123456789abcdef".utf8)))
+        for plaintext in ["", "<xml>hi</xml>", String(repeating: "中", count: 300)] {
+            let text = try crypt.encryptReply(Array(plaintext.utf8), timestamp: "1700000000", nonce: "n]]>1")
+            let bytes = try crypt.encryptReplyBytes(Array(plaintext.utf8), timestamp: "1700000000", nonce: "n]]>1")
+            #expect(bytes == Array(text.utf8))
+            #expect(text.hasPrefix("<xml>\n<Encrypt><![CDATA["))
+            #expect(text.hasSuffix("<Nonce><![CDATA[n]]]]><![CDATA[>1]]></Nonce>\n</xml>"))
+        }
+        #expect(throws: WXBizMsgCryptError.buildReplyFailed("timestamp must be decimal digits")) {
+            try crypt.encryptReplyBytes([], timestamp: "17x", nonce: "n")
+        }
+    }
+
+    @Test func framePartsCheckedInPlaceMatchTheFrame() throws {
+        let crypt = try WXBizMsgCrypt(token: token, encodingAESKey: key, receiveID: corpID,
+                                      random: FixedRandom(Array("0123456789abcdef".utf8)))
+        for message in ["", "x", "<xml><Content><![CDATA[你好]]></Content></xml>", String(repeating: "y", count: 1000)] {
+            let encrypt = try crypt.encrypt(Array(message.utf8))
+            let frame = try crypt.decrypt(encrypt)
+            #expect(frame.random == Array("0123456789abcdef".utf8))
+            #expect(frame.message == Array(message.utf8))
+            #expect(frame.receiveID == Array(corpID.utf8))
+            #expect(frame.padValue == 32 - (20 + message.utf8.count + corpID.utf8.count) % 32)
+            let signature = try Signature.compute(token: token, timestamp: "1", nonce: "2", data: encrypt)
+            #expect(try crypt.decryptMessage(msgSignature: signature, timestamp: "1", nonce: "2", encrypt: encrypt) == frame.message)
+            // Another corp's key material, the same receiveid length: refused.
+            let other = try WXBizMsgCrypt(token: token, encodingAESKey: key, receiveID: "wx5823bf96d3bd56c8")
+            #expect(throws: WXBizMsgCryptError.receiveIDMismatch) {
+                try other.decryptMessage(msgSignature: signature, timestamp: "1", nonce: "2", encrypt: encrypt)
+            }
+            let shorter = try WXBizMsgCrypt(token: token, encodingAESKey: key, receiveID: "wx")
+            #expect(throws: WXBizMsgCryptError.receiveIDMismatch) {
+                try shorter.decryptMessage(msgSignature: signature, timestamp: "1", nonce: "2", encrypt: encrypt)
+            }
+        }
+    }
+
+    @Test func paddingInPlaceIsPKCS7To32() {
+        for length in 0..<70 {
+            var buffer = [UInt8](repeating: 7, count: length)
+            PKCS7.padInPlace(&buffer)
+            let count = 32 - length % 32
+            #expect(buffer == [UInt8](repeating: 7, count: length) + [UInt8](repeating: UInt8(count), count: count))
+            #expect(PKCS7.pad([UInt8](repeating: 7, count: length)) == buffer)
+        }
+    }
+
+    @Test func renderedBytesAreTheStringsBytes() throws {
+        let replies: [PassiveReply] = [.text("hello ]]> 中\u{1}"), .text(String(repeating: "长", count: 1000)), .image(mediaID: "m"),
+                                       .news(try NewsArticles([NewsArticle(title: "t", description: "d", url: "u", picURL: "p")]))]
+        for reply in replies {
+            let bytes = reply.renderXMLBytes(toUser: "zhang]]>san", fromUser: corpID, createTime: 1_700_000_000)
+            #expect(bytes == Array(reply.renderXML(toUser: "zhang]]>san", fromUser: corpID, createTime: 1_700_000_000).utf8))
+        }
+        #expect(String(decoding: PassiveReply.text("hi").renderXMLBytes(toUser: "u", fromUser: "c", createTime: 5), as: UTF8.self)
+                == "<xml><ToUserName><![CDATA[u]]></ToUserName><FromUserName><![CDATA[c]]></FromUserName><CreateTime>5</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content></xml>")
+    }
+}
