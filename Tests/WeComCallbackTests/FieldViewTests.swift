@@ -81,3 +81,22 @@ import Testing
         #expect(views.allSatisfy { $0 == expected })
     }
 }
+
+/// `AgentID`/`AgentId` and `MsgId`/`MsgID`: the first spelling wins, errors name the canonical one.
+@Suite struct MessageHeaderSpellingTests {
+    func message(_ body: String) throws(MessageError) -> InboundMessage {
+        try InboundMessage(xml: Array("<xml><ToUserName>ww</ToUserName><FromUserName>u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>c</Content>\(body)</xml>".utf8))
+    }
+
+    @Test func variantsAreReadAndErrorsNameTheCanonicalField() throws {
+        #expect(try message("<AgentId> 7 </AgentId><MsgID> 9 </MsgID>").agentID == 7)
+        #expect(try message("<AgentId> 7 </AgentId><MsgID> 9 </MsgID>").msgID == "9")
+        #expect(try message("<AgentId>7</AgentId><AgentID>8</AgentID><MsgID>9</MsgID><MsgId>10</MsgId>").agentID == 8)
+        #expect(try message("<AgentId>7</AgentId><AgentID>8</AgentID><MsgID>9</MsgID><MsgId>10</MsgId>").msgID == "10")
+        #expect(try message("<AgentID></AgentID><MsgId> </MsgId>").agentID == nil)
+        #expect(try message("<AgentID></AgentID><MsgId> </MsgId>").msgID == nil)
+        #expect(try message("").agentID == nil)
+        #expect(throws: MessageError.invalidValue(field: "AgentID", value: "x")) { try message("<AgentId>x</AgentId>") }
+        #expect(throws: MessageError.invalidValue(field: "AgentID", value: "y")) { try message("<AgentID>y</AgentID><AgentId>1</AgentId>") }
+    }
+}

@@ -74,8 +74,8 @@ public struct InboundMessage: Sendable {
         createTime = try r.requiredInt64("CreateTime")
         guard let msgType = r.token("MsgType") else { throw .missingField("MsgType") }
         self.msgType = msgType
-        agentID = try r.int64("AgentID", "AgentId")
-        msgID = r.token("MsgId", "MsgID")
+        agentID = try r.int64(either: "AgentID", "AgentId")
+        msgID = r.token(either: "MsgId", "MsgID")
         switch msgType {
         case "text":
             payload = .text(content: try r.required("Content"))
