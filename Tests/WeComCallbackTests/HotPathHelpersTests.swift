@@ -239,3 +239,24 @@ import Testing
                 == "<xml><ToUserName><![CDATA[u]]></ToUserName><FromUserName><![CDATA[c]]></FromUserName><CreateTime>5</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content></xml>")
     }
 }
+
+/// App paths are normalised as before the last-byte shortcut.
+@Suite struct PathNormalisationTests {
+    /// The normalisation without the shortcut.
+    func reference(_ path: String) -> String {
+        var p = Substring(path)
+        while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+        return String(p)
+    }
+
+    @Test func sameAsTheCharacterLoop() {
+        let paths = ["", "/", "//", "///", "/wecom/callback", "/wecom/callback/", "/wecom/callback//", "a/", "/中文/",
+                     "/a\u{600}/", "/a/\u{301}", "/\u{301}", "x"]
+        for path in paths {
+            #expect(CallbackApp.normalise(path) == reference(path), "\(path)")
+        }
+        #expect(CallbackApp.normalise("/wecom/app/") == "/wecom/app")
+        #expect(CallbackApp.normalise("//") == "/")
+        #expect(CallbackApp.normalise("/wecom/callback") == "/wecom/callback")
+    }
+}
