@@ -104,6 +104,23 @@ final class RecordingSender: ActiveSending {
         #expect(DeliveryKey(app: "y", msgID: "42", plaintext: [1]) != DeliveryKey(app: "x", msgID: "42", plaintext: [1]))
     }
 
+    /// The hash is computed once from the text; a changed text gets its own.
+    @Test func keysHashAndCompareByTheirText() {
+        var key = DeliveryKey(rawValue: "app\u{0}1")
+        let two = DeliveryKey(app: "app", msgID: "2", plaintext: [])
+        #expect(key != two)
+        key.rawValue = "app\u{0}2"
+        #expect(key == two)
+        #expect(key.hashValue == two.hashValue)
+        #expect(key.hashValue == DeliveryKey(rawValue: "app" + "\u{0}" + String(2)).hashValue)
+        var table: [DeliveryKey: Int] = [:]
+        for index in 0..<1000 { table[DeliveryKey(rawValue: "app\u{0}\(index)")] = index }
+        #expect(table.count == 1000)
+        #expect((0..<1000).allSatisfy { table[DeliveryKey(app: "app", msgID: String($0), plaintext: [])] == $0 })
+        #expect(table[DeliveryKey(rawValue: "app\u{0}1000")] == nil)
+        #expect(table[key] == 2)
+    }
+
     @Test func textOverThePassiveLimitGoesWholeByActiveSend() throws {
         let long = String(repeating: "中", count: 1000)  // 3000 bytes
         let route = Route(index: 0, action: .text(try MessageTemplate(long)))

@@ -25,6 +25,9 @@ public struct CallbackApp: Sendable {
 
     /// A path without its trailing slashes (`/wecom/app/` → `/wecom/app`; `/` stays `/`).
     static func normalise(_ path: String) -> String {
+        // The usual path has no trailing slash: decided by its last byte, without counting characters
+        // (a last byte `/` goes the general way: it may end a longer character).
+        guard path.utf8.last == UInt8(ascii: "/") else { return path }
         var p = Substring(path)
         while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
         return String(p)

@@ -12,7 +12,7 @@ enum LogText {
     static func sanitize(_ text: String, limit: Int = defaultLimit) -> String {
         // The common case (printable ASCII within the limit) is returned as it is: this runs several
         // times for every request's log line.
-        if text.utf8.count <= limit, text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
+        if text.utf8.count <= limit, isPrintableASCII(text) { return text }
         var out = String.UnicodeScalarView()
         var count = 0
         for scalar in text.unicodeScalars {
@@ -29,5 +29,15 @@ enum LogText {
             count += 1
         }
         return String(out)
+    }
+
+    /// Whether every byte of `text` is printable ASCII (0x20…0x7E), checked on its contiguous UTF-8
+    /// (the generic `utf8.allSatisfy` iterated byte by byte through the string's index type).
+    static func isPrintableASCII(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            for byte in bytes where byte < 0x20 || byte >= 0x7F { return false }
+            return true
+        }
     }
 }

@@ -58,8 +58,10 @@ public struct StandardErrorLogHandler: LogHandler {
     ///   - now: the time of the line, in Unix seconds (shown as local time).
     func line(for event: LogEvent, now: time_t) -> [UInt8] {
         let message = event.message.description
+        // `source` is computed from the file ID on each read: read once.
+        let source = event.source
         var line = [UInt8]()
-        line.reserveCapacity(48 + label.utf8.count + event.source.utf8.count + message.utf8.count)
+        line.reserveCapacity(48 + label.utf8.count + source.utf8.count + message.utf8.count)
         clock.append(now, to: &line)
         line.append(UInt8(ascii: " "))
         Bytes.append(event.level.rawValue, to: &line)
@@ -73,7 +75,7 @@ public struct StandardErrorLogHandler: LogHandler {
             Bytes.append(pretty, to: &line)
         }
         line.append(contentsOf: " [".utf8)
-        Bytes.append(event.source, to: &line)
+        Bytes.append(source, to: &line)
         line.append(contentsOf: "] ".utf8)
         Bytes.append(message, to: &line)
         line.append(UInt8(ascii: "\n"))

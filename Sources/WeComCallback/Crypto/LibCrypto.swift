@@ -117,6 +117,13 @@ enum LibCrypto {
 
     /// Constant-time equality of two byte arrays of the same length (`CRYPTO_memcmp`).
     /// Arrays of different lengths are unequal (the length is not secret).
+    static func constantTimeEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let pa = a.baseAddress, let pb = b.baseAddress, a.count > 0 else { return true }
+        return CRYPTO_memcmp(pa, pb, a.count) == 0
+    }
+
+    /// ``constantTimeEqual(_:_:)-(UnsafeBufferPointer<UInt8>,_)`` of two arrays.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         if a.isEmpty { return true }

@@ -7,8 +7,15 @@ public enum PKCS7 {
 
     /// Returns `buffer` with 1…32 pad bytes appended, each equal to the pad count.
     public static func pad(_ buffer: [UInt8]) -> [UInt8] {
+        var padded = buffer
+        padInPlace(&padded)
+        return padded
+    }
+
+    /// Appends the 1…32 pad bytes of ``pad(_:)`` to `buffer` itself.
+    static func padInPlace(_ buffer: inout [UInt8]) {
         let count = blockSize - buffer.count % blockSize
-        return buffer + [UInt8](repeating: UInt8(count), count: count)
+        buffer.append(contentsOf: repeatElement(UInt8(count), count: count))
     }
 
     /// Strips the padding after checking it (spec §4.4 step 4).

@@ -1,3 +1,5 @@
+import Platform
+
 /// `msg_signature`: lowercase hex SHA1 over the byte-sorted concatenation of
 /// token, timestamp, nonce and the signed data (spec §3).
 public enum Signature {
@@ -19,7 +21,7 @@ public enum Signature {
         // strings, no closure and no byte-at-a-time append (the signature runs twice per callback).
         var (a, b, c, d) = (token, timestamp, nonce, data)
         func order(_ x: inout String, _ y: inout String) {
-            if y.utf8.lexicographicallyPrecedes(x.utf8) { swap(&x, &y) }
+            if precedes(&y, &x) { swap(&x, &y) }
         }
         order(&a, &b); order(&c, &d); order(&a, &c); order(&b, &d); order(&b, &c)
         var input = [UInt8]()
@@ -32,6 +34,21 @@ public enum Signature {
             throw .computeSignatureFailed
         }
         return Hex.lowercase(digest)
+    }
+
+    /// Whether the UTF-8 bytes of `x` sort before those of `y` (`x.utf8.lexicographicallyPrecedes(y.utf8)`),
+    /// by `memcmp` on the contiguous bytes instead of two iterators.
+    static func precedes(_ x: inout String, _ y: inout String) -> Bool {
+        x.withUTF8 { xs in
+            y.withUTF8 { ys in
+                let common = min(xs.count, ys.count)
+                if common > 0, let xp = xs.baseAddress, let yp = ys.baseAddress {
+                    let order = memcmp(xp, yp, common)
+                    if order != 0 { return order < 0 }
+                }
+                return xs.count < ys.count
+            }
+        }
     }
 
     /// Checks a received `msg_signature` in constant time (`CRYPTO_memcmp`).

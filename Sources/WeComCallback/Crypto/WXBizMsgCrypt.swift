@@ -80,9 +80,15 @@ public struct WXBizMsgCrypt: Sendable {
         guard try Signature.verify(
             msgSignature: msgSignature, token: token, timestamp: timestamp, nonce: nonce, data: encrypt)
         else { throw .signatureMismatch }
-        let frame = try decrypt(encrypt)
-        guard LibCrypto.constantTimeEqual(frame.receiveID, receiveID) else { throw .receiveIDMismatch }
-        return frame.message
+        // The frame's parts are checked in place: only `msg` is copied out.
+        let (plain, frame) = try decryptFrame(encrypt)
+        let matches = plain.withUnsafeBufferPointer { bytes in
+            receiveID.withUnsafeBufferPointer { expected in
+                LibCrypto.constantTimeEqual(UnsafeBufferPointer(rebasing: bytes[frame.receiveID]), expected)
+            }
+        }
+        guard matches else { throw .receiveIDMismatch }
+        return Array(plain[frame.message])
     }
 
     /// Reply encryption (spec §7): encrypts `plaintext`, signs it and renders the reply envelope.
@@ -97,6 +103,15 @@ public struct WXBizMsgCrypt: Sendable {
     ///   decimal digits).
     public func encryptReply(_ plaintext: [UInt8], timestamp: String, nonce: String)
         throws(WXBizMsgCryptError) -> String
+    {
+        String(decoding: try encryptReplyBytes(plaintext, timestamp: timestamp, nonce: nonce), as: UTF8.self)
+    }
+
+    /// ``encryptReply(_:timestamp:nonce:)`` as the UTF-8 bytes of the envelope (a response body as it
+    /// is sent, without the round trip through `String`).
+    /// - Throws: as ``encryptReply(_:timestamp:nonce:)``.
+    func encryptReplyBytes(_ plaintext: [UInt8], timestamp: String, nonce: String)
+        throws(WXBizMsgCryptError) -> [UInt8]
     {
         guard !timestamp.isEmpty, timestamp.utf8.allSatisfy({ (48...57).contains($0) }) else {
             throw .buildReplyFailed("timestamp must be decimal digits")
@@ -116,7 +131,7 @@ public struct WXBizMsgCrypt: Sendable {
         Bytes.append("</TimeStamp>\n<Nonce>", to: &xml)
         XMLText.appendCDATA(nonce, to: &xml)
         Bytes.append("</Nonce>\n</xml>", to: &xml)
-        return String(decoding: xml, as: UTF8.self)
+        return xml
     }
 
     // MARK: - The cipher layer
@@ -143,12 +158,17 @@ public struct WXBizMsgCrypt: Sendable {
         guard let prefix = random.randomPrefix(), prefix.count == 16 else { throw .encryptFailed }
         guard message.count <= Int(UInt32.max) else { throw .encryptFailed }
         let length = UInt32(message.count)
+        // Built and padded in one buffer sized up front (``PKCS7/pad(_:)`` would copy it once more).
         var buffer = prefix
-        buffer.reserveCapacity(20 + message.count + receiveID.count + 32)
-        buffer += [UInt8(length >> 24), UInt8((length >> 16) & 0xff), UInt8((length >> 8) & 0xff), UInt8(length & 0xff)]
+        buffer.reserveCapacity(20 + message.count + receiveID.count + PKCS7.blockSize)
+        buffer.append(UInt8(length >> 24))
+        buffer.append(UInt8((length >> 16) & 0xff))
+        buffer.append(UInt8((length >> 8) & 0xff))
+        buffer.append(UInt8(length & 0xff))
         buffer += message
         buffer += receiveID
-        return try encryptBuffer(PKCS7.pad(buffer))
+        PKCS7.padInPlace(&buffer)
+        return try encryptBuffer(buffer)
     }
 
     /// The bare cipher step of ``encrypt(_:)``: AES-256-CBC with this app's key and IV, then standard
@@ -176,6 +196,22 @@ public struct WXBizMsgCrypt: Sendable {
     /// - Throws: -40010 (not base64), -40007 (empty or not a multiple of 16, AES failure),
     ///   -40008 (padding, fewer than 20 bytes, length field out of bounds).
     public func decrypt(_ encrypt: String) throws(WXBizMsgCryptError) -> Frame {
+        let (plain, frame) = try decryptFrame(encrypt)
+        return Frame(random: Array(plain[frame.random]), message: Array(plain[frame.message]),
+                     receiveID: Array(plain[frame.receiveID]), padValue: frame.padValue)
+    }
+
+    /// Where the parts of a decrypted buffer are (``Frame``'s fields as ranges of it).
+    struct FrameLayout {
+        var random: Range<Int>
+        var message: Range<Int>
+        var receiveID: Range<Int>
+        var padValue: Int
+    }
+
+    /// ``decrypt(_:)`` without copying the parts out: the decrypted buffer and where they are in it.
+    /// - Throws: as ``decrypt(_:)``.
+    func decryptFrame(_ encrypt: String) throws(WXBizMsgCryptError) -> ([UInt8], FrameLayout) {
         let ciphertext: [UInt8]
         switch LibCrypto.base64Decode(encrypt.utf8) {
         case .success(let bytes): ciphertext = bytes
@@ -198,10 +234,7 @@ public struct WXBizMsgCrypt: Sendable {
             throw .illegalBuffer("length field \(length) exceeds the \(content.count - 20) bytes present")
         }
         let messageEnd = base + 20 + length
-        return Frame(
-            random: Array(content[base..<(base + 16)]),
-            message: Array(content[(base + 20)..<messageEnd]),
-            receiveID: Array(content[messageEnd...]),
-            padValue: padValue)
+        return (plain, FrameLayout(random: base..<(base + 16), message: (base + 20)..<messageEnd,
+                                   receiveID: messageEnd..<content.endIndex, padValue: padValue))
     }
 }

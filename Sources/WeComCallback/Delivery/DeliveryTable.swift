@@ -67,39 +67,48 @@ public struct DeliveryTable: Sendable {
         return .first(key)
     }
 
-    /// Whether `position` in ``order`` still names the entry it was appended for.
-    private func isCurrent(_ position: Int) -> Bool {
+    /// Where in ``entries`` the entry `position` in ``order`` was appended for is, if it is still there.
+    private func current(_ position: Int) -> Dictionary<DeliveryKey, Entry>.Index? {
         let (key, serial) = order[position]
-        return entries[key]?.serial == serial
+        guard let index = entries.index(forKey: key), entries.values[index].serial == serial else { return nil }
+        return index
     }
 
     /// Forgets the oldest delivery whose action has finished, else (all still running) the oldest one.
     /// - Returns: `false` when nothing is left to forget.
     private mutating func forgetOldest() -> Bool {
-        while orderStart < order.count, !isCurrent(orderStart) { orderStart += 1 }
-        guard orderStart < order.count else { return false }
-        var victim = orderStart
-        for position in orderStart..<order.count where isCurrent(position) {
-            if let machine = entries[order[position].key]?.machine, !machine.isActionRunning {
-                victim = position
-                break
+        // One lookup per position: the oldest current one is usually finished and is the victim.
+        var oldest: Dictionary<DeliveryKey, Entry>.Index?
+        while orderStart < order.count {
+            oldest = current(orderStart)
+            if oldest != nil { break }
+            orderStart += 1
+        }
+        guard let oldest else { return false }
+        if !entries.values[oldest].machine.isActionRunning {
+            entries.remove(at: oldest)
+            orderStart += 1
+            return true
+        }
+        for position in (orderStart + 1)..<order.count {
+            if let index = current(position), !entries.values[index].machine.isActionRunning {
+                entries.remove(at: index)
+                return true
             }
         }
-        entries[order[victim].key] = nil
-        if victim == orderStart { orderStart += 1 }
+        entries.remove(at: oldest)
+        orderStart += 1
         return true
     }
 
     /// The machine of a delivery, if it is remembered.
     public func machine(_ key: DeliveryKey) -> DeliveryStateMachine? { entries[key]?.machine }
 
-    /// Applies `event` to a remembered delivery's machine.
+    /// Applies `event` to a remembered delivery's machine (one lookup, the machine changed in place).
     /// - Returns: what the machine decided, or `nil` for a key that is not remembered.
     public mutating func update<Result>(_ key: DeliveryKey, _ event: (inout DeliveryStateMachine) -> Result) -> Result? {
-        guard var entry = entries[key] else { return nil }
-        let result = event(&entry.machine)
-        entries[key] = entry
-        return result
+        guard let index = entries.index(forKey: key) else { return nil }
+        return event(&entries.values[index].machine)
     }
 
     /// Forgets the deliveries first seen `ttl` or longer before `now`.

@@ -46,7 +46,14 @@ public final class InMemoryDeliveryStore: DeliveryStore {
     }
 
     public func answer(for key: DeliveryKey, waitingUntil deadline: ContinuousClock.Instant) -> DeliveryStateMachine.Answer {
-        table.wait(until: deadline, while: { $0.machine(key).map { $0.answer == nil } ?? false }) { table, timedOut in
+        // The usual case, an action that already finished (or a key no longer known), in one lookup
+        // without the waiting machinery.
+        switch table.withLock({ table in table.machine(key).map(\.answer) }) {
+        case nil: return .missedBudget
+        case let answer??: return answer
+        case .some(nil): break
+        }
+        return table.wait(until: deadline, while: { $0.machine(key).map { $0.answer == nil } ?? false }) { table, timedOut in
             guard let machine = table.machine(key) else { return .missedBudget }
             if let answer = machine.answer { return answer }
             return timedOut ? (table.update(key) { $0.budgetEnded() } ?? .missedBudget) : .missedBudget

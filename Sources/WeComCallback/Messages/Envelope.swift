@@ -28,7 +28,21 @@ public struct Envelope: Sendable, Equatable {
     /// - Returns: the envelope.
     /// - Throws: ``MessageError/xml(_:)`` for rejected XML, ``MessageError/missingField(_:)`` (`Encrypt`)
     ///   when there is no non-empty `Encrypt` element.
+    ///
+    /// The usual body is read in one pass without building elements (``scanPlain(_:limits:)``); any
+    /// other goes through the reader. Both give the same envelope, and every error is the reader's.
     public init(parsing body: [UInt8], limits: XMLReader.Limits = Envelope.limits) throws(MessageError) {
+        if let scanned = Self.scanPlain(body, limits: limits) {
+            self = scanned
+        } else {
+            self = try Self.read(body, limits: limits)
+        }
+    }
+
+    /// The envelope through the full ``XMLReader`` and element lookups (what ``init(parsing:limits:)``
+    /// does for a body ``scanPlain(_:limits:)`` does not take).
+    /// - Throws: as ``init(parsing:limits:)``.
+    static func read(_ body: [UInt8], limits: XMLReader.Limits) throws(MessageError) -> Envelope {
         let root: XMLElement
         do {
             root = try XMLReader(limits: limits).parse(body)
@@ -38,10 +52,8 @@ public struct Envelope: Sendable, Equatable {
         guard let encrypt = root.child("Encrypt")?.text.trimmingASCIIWhitespace(), !encrypt.isEmpty else {
             throw .missingField("Encrypt")
         }
-        self.encrypt = encrypt
-        self.toUserName = root.child("ToUserName")?.text
         let agent = (root.child("AgentID") ?? root.child("AgentId"))?.text.trimmingASCIIWhitespace()
-        self.agentID = (agent?.isEmpty ?? true) ? nil : agent
+        return Envelope(encrypt: encrypt, toUserName: root.child("ToUserName")?.text, agentID: (agent?.isEmpty ?? true) ? nil : agent)
     }
 }
 

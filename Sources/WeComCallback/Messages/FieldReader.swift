@@ -32,7 +32,17 @@ struct FieldReader {
 
     /// Trimmed text, `nil` when absent or blank.
     func token(_ name: String, _ variants: String...) -> String? {
-        guard let raw = first(name, variants)?.text else { return nil }
+        trimmedToken(first(name, variants)?.text)
+    }
+
+    /// ``token(_:_:)`` of `name`, else of `variant`, without the variadic array (every message reads
+    /// `MsgId`/`MsgID` this way).
+    func token(either name: String, _ variant: String) -> String? {
+        trimmedToken((element.child(name) ?? element.child(variant))?.text)
+    }
+
+    private func trimmedToken(_ raw: String?) -> String? {
+        guard let raw else { return nil }
         let trimmed = raw.trimmingASCIIWhitespace()
         return trimmed.isEmpty ? nil : trimmed
     }
@@ -40,7 +50,14 @@ struct FieldReader {
     private func number<T>(_ name: String, _ variants: [String], required: Bool, _ convert: (String) -> T?)
         throws(MessageError) -> T?
     {
-        guard let raw = first(name, variants)?.text else {
+        try number(first(name, variants)?.text, name: name, required: required, convert)
+    }
+
+    /// The number in `raw`, the text found for `name` (or a variant of it; errors name `name`).
+    private func number<T>(_ raw: String?, name: String, required: Bool, _ convert: (String) -> T?)
+        throws(MessageError) -> T?
+    {
+        guard let raw else {
             if required { throw .missingField(prefix + name) }
             return nil
         }
@@ -59,6 +76,12 @@ struct FieldReader {
 
     func int64(_ name: String, _ variants: String...) throws(MessageError) -> Int64? {
         try number(name, variants, required: false) { Int64($0) }
+    }
+
+    /// ``int64(_:_:)`` of `name`, else of `variant`, without the variadic array (every message reads
+    /// `AgentID`/`AgentId` this way).
+    func int64(either name: String, _ variant: String) throws(MessageError) -> Int64? {
+        try number((element.child(name) ?? element.child(variant))?.text, name: name, required: false) { Int64($0) }
     }
 
     func requiredInt64(_ name: String, _ variants: String...) throws(MessageError) -> Int64 {

@@ -58,7 +58,7 @@ public enum InboundEvent: Sendable, Equatable {
     /// Any other `Event` value, as sent; every field stays in ``InboundMessage/fields``.
     case unknown(event: String, fields: [String: String])
 
-    init(event: String, _ r: FieldReader, fields: [String: String]) throws(MessageError) {
+    init(event: String, _ r: FieldReader, fields: @autoclosure () -> [String: String]) throws(MessageError) {
         func key() throws(MessageError) -> String { try r.required("EventKey") }
         switch event {
         case "subscribe": self = .subscribe
@@ -97,7 +97,7 @@ public enum InboundEvent: Sendable, Equatable {
         case "low_active_alert": self = .lowActiveAlert
         case "low_active": self = .lowActive
         case "active_restored": self = .activeRestored
-        default: self = .unknown(event: event, fields: fields)
+        default: self = .unknown(event: event, fields: fields())
         }
     }
 }

@@ -1,3 +1,5 @@
+import Platform
+
 extension InboundMessage {
     /// Element names that always denote list items (spec §9 nested structures), indexed in paths
     /// and rendered as JSON arrays even when there is only one.
@@ -77,5 +79,55 @@ extension InboundMessage {
                 collect(child, prefix: path + "/", into: &out)
             }
         }
+    }
+}
+
+/// The field view of one message (``InboundMessage/fields``), built from its document on first use and
+/// then kept: the view costs a dictionary entry per element, and most requests never read it.
+///
+/// Shared by the copies of a message (a reference, so copies build it at most once); thread-safe (a
+/// message goes to a program's thread). Setting ``InboundMessage/fields`` makes a new one.
+final class FieldView: Sendable {
+    /// The document the view is built from; `nil` for a view given as a dictionary.
+    let root: XMLElement?
+    /// The view once built (or as given).
+    private let built: Locked<[String: String]?>
+
+    /// The view of `root`, built on first use.
+    init(root: XMLElement) {
+        self.root = root
+        built = Locked(nil)
+    }
+
+    /// A view given whole.
+    init(fields: [String: String]) {
+        root = nil
+        built = Locked(fields)
+    }
+
+    /// Leaf paths → texts (``InboundMessage/fieldView(of:)`` of the document).
+    var fields: [String: String] {
+        built.withLock { built in
+            if let built { return built }
+            let view = root.map(InboundMessage.fieldView(of:)) ?? [:]
+            built = view
+            return view
+        }
+    }
+
+    /// `fields[name]` for a child of the root, read from the document without building the view.
+    ///
+    /// Exact for a `name` without `/` that is neither a list element name nor a canonical spelling
+    /// (`Event`, `EventKey`): the view has such a key only for a single leaf child of that name.
+    /// - Returns: that child's text, or `nil` when there is none, several, or it has children.
+    func rootLeaf(_ name: String) -> String? {
+        guard let root else { return built.withLock { $0?[name] } }
+        var found: XMLElement?
+        for child in root.children where child.name == name {
+            guard found == nil else { return nil }
+            found = child
+        }
+        guard let found, found.isLeaf else { return nil }
+        return found.text
     }
 }

@@ -28,14 +28,22 @@ public struct InboundMessage: Sendable {
     /// (`SendPicsInfo/PicList/item/0/PicMd5Sum`). A value under a variant spelling is also
     /// available under the canonical one (`AgentId` → `AgentID`, `ItemUserid` → `ItemUserId`);
     /// the raw key stays too.
-    public var fields: [String: String]
+    ///
+    /// Built from the document the message was parsed from on first use, then kept (most requests
+    /// never read it); setting it replaces it. Changing ``root`` afterwards does not change it.
+    public var fields: [String: String] {
+        get { fieldView.fields }
+        set { fieldView = FieldView(fields: newValue) }
+    }
+    /// The field view, built on demand.
+    var fieldView: FieldView
     /// The parsed document (root element `xml`).
     public var root: XMLElement
 
     /// `Event` (trimmed) for events, else `nil`.
-    public var event: String? { fields["Event"]?.trimmingASCIIWhitespace() }
+    public var event: String? { fieldView.rootLeaf("Event")?.trimmingASCIIWhitespace() }
     /// `EventKey` as sent, if any.
-    public var eventKey: String? { fields["EventKey"] }
+    public var eventKey: String? { fieldView.rootLeaf("EventKey") }
 
     /// Parses a decrypted plaintext.
     /// - Parameters:
@@ -59,15 +67,15 @@ public struct InboundMessage: Sendable {
     public init(root: XMLElement) throws(MessageError) {
         let r = FieldReader(root)
         self.root = root
-        let fields = Self.fieldView(of: root)
-        self.fields = fields
+        let fieldView = FieldView(root: root)
+        self.fieldView = fieldView
         toUserName = try r.required("ToUserName")
         fromUserName = try r.required("FromUserName")
         createTime = try r.requiredInt64("CreateTime")
         guard let msgType = r.token("MsgType") else { throw .missingField("MsgType") }
         self.msgType = msgType
-        agentID = try r.int64("AgentID", "AgentId")
-        msgID = r.token("MsgId", "MsgID")
+        agentID = try r.int64(either: "AgentID", "AgentId")
+        msgID = r.token(either: "MsgId", "MsgID")
         switch msgType {
         case "text":
             payload = .text(content: try r.required("Content"))
@@ -85,9 +93,9 @@ public struct InboundMessage: Sendable {
                             url: try r.required("Url"), picURL: try r.required("PicUrl"))
         case "event":
             guard let event = r.token("Event") else { throw .missingField("Event") }
-            payload = .event(try InboundEvent(event: event, r, fields: fields))
+            payload = .event(try InboundEvent(event: event, r, fields: fieldView.fields))
         default:
-            payload = .unknown(msgType: msgType, fields: fields)
+            payload = .unknown(msgType: msgType, fields: fieldView.fields)
         }
     }
 }

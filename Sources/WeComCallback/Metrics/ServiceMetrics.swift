@@ -84,6 +84,9 @@ public final class ServiceMetrics: Sendable {
         private let app: String
         /// One counter per metric and second label value; the app is this instance's.
         private let slots: [Slot: LazyCounter]
+        /// The `requests` slots of ``statuses``, in that order (found by a comparison per status, without
+        /// hashing a label made from the status on every request).
+        private let statusSlots: [LazyCounter]
 
         private struct Slot: Hashable {
             var metric: Metric
@@ -104,7 +107,9 @@ public final class ServiceMetrics: Sendable {
                 Slot(metric: .execFailures, label: $0.rawValue)
             }
             keys += [Metric.dedupHits, .budgetMisses, .journalFailures, .programsRefused].map { Slot(metric: $0, label: "") }
-            slots = Dictionary(uniqueKeysWithValues: keys.map { ($0, LazyCounter()) })
+            let slots = Dictionary(uniqueKeysWithValues: keys.map { ($0, LazyCounter()) })
+            self.slots = slots
+            statusSlots = Self.statuses.compactMap { slots[Slot(metric: .requests, label: String($0))] }
         }
 
         private func increment(_ metric: Metric, label: String = "") {
@@ -117,7 +122,12 @@ public final class ServiceMetrics: Sendable {
 
         /// As ``ServiceMetrics/request(app:status:duration:)`` for this app.
         public func request(status: Int, duration: Duration) {
-            increment(.requests, label: String(status))
+            if let index = Self.statuses.firstIndex(of: status), index < statusSlots.count {
+                statusSlots[index].get { metrics.makeCounter(CounterKey(metric: .requests, app: app, label: String(status))) }
+                    .increment()
+            } else {
+                increment(.requests, label: String(status))
+            }
             metrics.latency.record(duration)
         }
 

@@ -13,8 +13,8 @@ extension CallbackHandler {
                 let envelope = try BotEnvelope.reply(xml, crypt: app.crypt, timestamp: replyTimestamp, nonce: query.nonce)
                 return CallbackResponse(status: 200, contentType: "application/json; charset=utf-8", body: envelope)
             }
-            let envelope = try app.crypt.encryptReply(xml, timestamp: replyTimestamp, nonce: query.nonce)
-            return CallbackResponse(status: 200, contentType: "text/xml; charset=utf-8", body: Array(envelope.utf8))
+            let envelope = try app.crypt.encryptReplyBytes(xml, timestamp: replyTimestamp, nonce: query.nonce)
+            return CallbackResponse(status: 200, contentType: "text/xml; charset=utf-8", body: envelope)
         } catch {
             log.failure = "reply encryption failed: \(error.description)"
             return CallbackResponse(status: 200, body: [])

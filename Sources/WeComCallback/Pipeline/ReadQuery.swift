@@ -13,22 +13,36 @@ extension CallbackHandler {
         var echostr: String
     }
 
+    /// The values of the four parameters a callback signs, where present (possibly empty).
+    struct SignedValues {
+        var msgSignature: String?
+        var timestamp: String?
+        var nonce: String?
+        var echostr: String?
+    }
+
     /// Envelope stage 2: reads `msg_signature`, `timestamp`, `nonce` (and `echostr` for GET).
     ///
     /// Base64 and hex never contain a space: a space in `echostr` or `msg_signature` is a `+` that was
     /// form-decoded on the way (spec §5.3), and is put back.
     /// - Returns: the parameters, or `nil` (answer 400) with `log.failure` set.
     func readQuery(_ queryString: String, isGet: Bool, log: inout RequestLog) -> SignedQuery? {
-        let query: QueryString
-        do {
-            query = try QueryString.parse(queryString)
-        } catch {
-            log.failure = error.description
-            return nil
+        let values: SignedValues
+        if let plain = Self.plainSignedValues(queryString) {
+            values = plain
+        } else {
+            let query: QueryString
+            do {
+                query = try QueryString.parse(queryString)
+            } catch {
+                log.failure = error.description
+                return nil
+            }
+            values = SignedValues(msgSignature: query["msg_signature"], timestamp: query["timestamp"],
+                                  nonce: query["nonce"], echostr: query["echostr"])
         }
-        // The signed parameters read straight into the result (no second dictionary per request).
-        func required(_ name: String) -> String? {
-            guard let value = query[name], !value.isEmpty else {
+        func required(_ value: String?, _ name: String) -> String? {
+            guard let value, !value.isEmpty else {
                 log.failure = "missing parameter \(name)"
                 return nil
             }
@@ -39,14 +53,76 @@ extension CallbackHandler {
         func restoringPlus(_ value: String) -> String {
             value.utf8.contains(UInt8(ascii: " ")) ? value.replacingOccurrences(of: " ", with: "+") : value
         }
-        guard let msgSignature = required("msg_signature"), let timestamp = required("timestamp"),
-              let nonce = required("nonce")
+        guard let msgSignature = required(values.msgSignature, "msg_signature"),
+              let timestamp = required(values.timestamp, "timestamp"),
+              let nonce = required(values.nonce, "nonce")
         else { return nil }
         var echostr = ""
         if isGet {
-            guard let value = required("echostr") else { return nil }
+            guard let value = required(values.echostr, "echostr") else { return nil }
             echostr = restoringPlus(value)
         }
         return SignedQuery(msgSignature: restoringPlus(msgSignature), timestamp: timestamp, nonce: nonce, echostr: echostr)
+    }
+
+    /// The signed values read straight from an ASCII query without `%` escapes and with at most eight
+    /// parameters, all named differently: what ``QueryString/parse(_:)`` would decode from it (without
+    /// a `%` nothing is decoded), without building its dictionary. `nil` for any other query, which
+    /// ``QueryString`` then reads (and refuses with its errors).
+    static func plainSignedValues(_ raw: String) -> SignedValues? {
+        let result = raw.utf8.withContiguousStorageIfAvailable { bytes -> SignedValues? in
+            guard let base = bytes.baseAddress, memchr(base, Int32(UInt8(ascii: "%")), bytes.count) == nil else {
+                return bytes.isEmpty ? SignedValues() : nil
+            }
+            // ASCII only: names are then equal exactly when their bytes are (String equality is
+            // canonical equivalence: the Kelvin sign equals `K`).
+            var k = 0
+            while k + 8 <= bytes.count {
+                if UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return nil }
+                k += 8
+            }
+            while k < bytes.count {
+                if bytes[k] >= 0x80 { return nil }
+                k += 1
+            }
+            return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 8) { names -> SignedValues? in
+                var values = SignedValues()
+                var count = 0
+                var start = 0
+                while start < bytes.count {
+                    var end = start
+                    while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
+                    defer { start = end + 1 }
+                    if end == start { continue }
+                    var nameEnd = start
+                    while nameEnd < end, bytes[nameEnd] != UInt8(ascii: "=") { nameEnd += 1 }
+                    let name = start..<nameEnd
+                    // A name given twice is an error QueryString reports.
+                    guard count < names.count else { return nil }
+                    for k in 0..<count where names[k].count == name.count
+                        && memcmp(base + names[k].lowerBound, base + name.lowerBound, name.count) == 0 {
+                        return nil
+                    }
+                    names[count] = name
+                    count += 1
+                    let value = min(nameEnd + 1, end)..<end
+                    func text() -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[value]), as: UTF8.self) }
+                    func isNamed(_ literal: StaticString) -> Bool {
+                        name.count == literal.utf8CodeUnitCount && memcmp(base + name.lowerBound, literal.utf8Start, name.count) == 0
+                    }
+                    if isNamed("msg_signature") {
+                        values.msgSignature = text()
+                    } else if isNamed("timestamp") {
+                        values.timestamp = text()
+                    } else if isNamed("nonce") {
+                        values.nonce = text()
+                    } else if isNamed("echostr") {
+                        values.echostr = text()
+                    }
+                }
+                return values
+            }
+        }
+        return result ?? nil
     }
 }

@@ -3,6 +3,6 @@ extension MessagePipeline {
     /// `FromUserName` = the corp id, `CreateTime` = now in Unix seconds. ``CallbackHandler`` encrypts it.
     /// - Returns: UTF-8 XML bytes.
     func render(_ reply: PassiveReply, to message: InboundMessage, corpID: String) -> [UInt8] {
-        Array(reply.renderXML(toUser: message.fromUserName, fromUser: corpID, createTime: Int64(now().timeIntervalSince1970)).utf8)
+        reply.renderXMLBytes(toUser: message.fromUserName, fromUser: corpID, createTime: Int64(now().timeIntervalSince1970))
     }
 }

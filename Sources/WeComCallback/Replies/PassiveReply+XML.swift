@@ -11,6 +11,12 @@ extension PassiveReply {
     ///   - createTime: Unix seconds.
     /// - Returns: the XML, to be encrypted with ``WXBizMsgCrypt/encryptReply(_:timestamp:nonce:)``.
     public func renderXML(toUser: String, fromUser: String, createTime: Int64) -> String {
+        String(decoding: renderXMLBytes(toUser: toUser, fromUser: fromUser, createTime: createTime), as: UTF8.self)
+    }
+
+    /// ``renderXML(toUser:fromUser:createTime:)`` as UTF-8 bytes (what is encrypted, without the round
+    /// trip through `String`).
+    func renderXMLBytes(toUser: String, fromUser: String, createTime: Int64) -> [UInt8] {
         // Bytes appended into one buffer sized up front (a chain of `+`, or even `+=` on a String, cost
         // more per piece than the text itself); the rare reply types add their elements as one string.
         var xml = [UInt8]()
@@ -32,7 +38,7 @@ extension PassiveReply {
             Bytes.append(elementsXML, to: &xml)
         }
         Bytes.append("</xml>", to: &xml)
-        return String(decoding: xml, as: UTF8.self)
+        return xml
     }
 
     /// The elements after `MsgType` of the reply types other than text.

@@ -205,9 +205,9 @@ private struct XMLByteParser {
         if let leaf = try parseStartTag(depth: 1) {
             return leaf
         }
-        guard let rootOpen = pendingOpen else { throw .malformed(offset: i, reason: "no root element") }
+        // Moved out of `pendingOpen` (`take()`), not copied and then destroyed.
+        guard let rootOpen = pendingOpen.take() else { throw .malformed(offset: i, reason: "no root element") }
         stack.append(rootOpen)
-        pendingOpen = nil
 
         // The open element is reached by index, never copied out of the stack (a copy retains its
         // name, text and children, and releases them again, on every step).
@@ -242,9 +242,8 @@ private struct XMLByteParser {
             } else {
                 if let leaf = try parseStartTag(depth: stack.count + 1) {
                     adopt(leaf, into: &stack[top])
-                } else if let open = pendingOpen {
+                } else if let open = pendingOpen.take() {
                     stack.append(open)
-                    pendingOpen = nil
                 }
             }
         }

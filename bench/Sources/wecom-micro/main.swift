@@ -1,5 +1,7 @@
 // Micro-benchmarks: nanoseconds per operation of the WeComCallback core, single thread.
 // Usage: wecom-micro [iterations]
+// WECOM_MICRO_ONLY=handle (or handle-distinct): runs only that CallbackHandler.handle case `iterations`
+// times and prints nothing, for callgrind (`--toggle-collect='*CallbackHandler*handle*'`).
 import Foundation
 import Logging
 import WeComCallback
@@ -36,8 +38,9 @@ func message(bytes: Int) -> [UInt8] {
 }
 
 let crypt = try WXBizMsgCrypt(token: token, encodingAESKey: key, receiveID: corpID)
-print("wecom-micro: \(iterations) iterations per round, best of 3")
-for size in [400, 1024] {
+let only = ProcessInfo.processInfo.environment["WECOM_MICRO_ONLY"]
+if only == nil { print("wecom-micro: \(iterations) iterations per round, best of 3") }
+for size in [400, 1024] where only == nil {
     let msg = message(bytes: size)
     let encrypt = try crypt.encrypt(msg)
     let signature = try Signature.compute(token: token, timestamp: "1700000000", nonce: "123456", data: encrypt)
@@ -51,13 +54,15 @@ for size in [400, 1024] {
 
 // The message layer and the whole pipeline for the 400-byte text message.
 let text400 = message(bytes: 400)
-let parsed = try InboundMessage(xml: text400)
-try measure("parse InboundMessage(xml:) \(text400.count) B", bytes: text400.count) {
-    _ = try InboundMessage(xml: text400)
-}
-let reply = PassiveReply.echo(for: parsed) ?? .text("")
-measure("render PassiveReply.renderXML (text echo)") {
-    _ = reply.renderXML(toUser: parsed.fromUserName, fromUser: corpID, createTime: 1_700_000_000)
+if only == nil {
+    let parsed = try InboundMessage(xml: text400)
+    try measure("parse InboundMessage(xml:) \(text400.count) B", bytes: text400.count) {
+        _ = try InboundMessage(xml: text400)
+    }
+    let reply = PassiveReply.echo(for: parsed) ?? .text("")
+    measure("render PassiveReply.renderXML (text echo)") {
+        _ = reply.renderXML(toUser: parsed.fromUserName, fromUser: corpID, createTime: 1_700_000_000)
+    }
 }
 // The production path: the configuration `make run` serves (one app, echo route), with metrics, and the
 // request log line at info through the server's own log handler (to /dev/null), as `serve` runs it.
@@ -70,7 +75,7 @@ func productionHandler(dedupEntries: Int, logLine: LogLine = .server) throws -> 
     let logger = Logger(label: "wecom-fcgi", factory: { label in
         switch logLine {
         case .server: StandardErrorLogHandler(label: label, level: .info, fileDescriptor: devNull)
-        case .streamLogHandler: StreamLogHandler.standardError(label: label)  // run with 2>/dev/null
+        case .streamLogHandler: StreamLogHandler.standardError(label: label)  // fd 2 is /dev/null while measured
         case .off: SwiftLogNoOpLogHandler()
         }
     })
@@ -82,17 +87,72 @@ let query400 = "msg_signature=\(try Signature.compute(token: token, timestamp: "
 let request400 = CallbackRequest(
     method: "POST", path: "/wecom/callback", queryString: query400, contentType: "text/xml",
     body: Array("<xml><ToUserName><![CDATA[\(corpID)]]></ToUserName><AgentID><![CDATA[1000002]]></AgentID><Encrypt><![CDATA[\(encrypt400)]]></Encrypt></xml>".utf8))
-// swift-log's StreamLogHandler (what `serve` used before) writes to stderr: run with 2>/dev/null.
+
+/// A first delivery under deduplication as `serve` runs it (`dedup_entries` = 10,000): `count` messages
+/// with distinct MsgIds, cycled; more of them than the table holds, so each arrival is a first one
+/// (the table is full and forgets its oldest finished delivery on every claim, as in steady state).
+func distinctRequests(_ count: Int) throws -> [CallbackRequest] {
+    try (0..<count).map { index in
+        let text = Array(String(decoding: text400, as: UTF8.self)
+            .replacingOccurrences(of: "7000000000000000001", with: String(7_000_000_000_000_000_001 + index)).utf8)
+        let encrypt = try crypt.encrypt(text)
+        let query = "msg_signature=\(try Signature.compute(token: token, timestamp: "1700000000", nonce: "123456", data: encrypt))"
+            + "&timestamp=1700000000&nonce=123456"
+        return CallbackRequest(
+            method: "POST", path: "/wecom/callback", queryString: query, contentType: "text/xml",
+            body: Array("<xml><ToUserName><![CDATA[\(corpID)]]></ToUserName><AgentID><![CDATA[1000002]]></AgentID><Encrypt><![CDATA[\(encrypt)]]></Encrypt></xml>".utf8))
+    }
+}
+/// Answers `request` and checks it got the encrypted echo (a first delivery), not an empty 200.
+func checkReplied(_ handler: CallbackHandler, _ request: CallbackRequest) {
+    let response = handler.handle(request)
+    guard response.status == 200, response.body.starts(with: Array("<xml>\n<Encrypt>".utf8)) else {
+        fatalError("the benchmark request is not answered 200 with a reply envelope")
+    }
+}
+
+if let only {
+    switch only {
+    case "handle":
+        let handler = try productionHandler(dedupEntries: 0)
+        for _ in 0..<iterations { _ = handler.handle(request400) }
+    case "handle-distinct":
+        let requests = try distinctRequests(16_384)
+        let handler = try productionHandler(dedupEntries: 10_000)
+        for index in 0..<iterations { _ = handler.handle(requests[index % requests.count]) }
+    default:
+        fatalError("WECOM_MICRO_ONLY: handle or handle-distinct")
+    }
+    exit(0)
+}
+
+// With dedup_entries = 0 every arrival is a first delivery under a key of its own: the action runs and
+// the reply is encrypted each time (checked below).
 for (name, logLine) in [("info log line on", LogLine.server), ("no log line", .off),
                         ("StreamLogHandler to stderr", .streamLogHandler)] {
     let handler = try productionHandler(dedupEntries: 0, logLine: logLine)
-    guard handler.handle(request400).status == 200 else { fatalError("the benchmark request is not answered 200") }
+    // StreamLogHandler writes to stderr: /dev/null over fd 2 while it runs, so only the table shows.
+    let savedStderr = logLine == .streamLogHandler ? dup(2) : -1
+    if savedStderr >= 0 { fflush(nil); dup2(devNull, 2) }
+    checkReplied(handler, request400)
+    checkReplied(handler, request400)
     measure("CallbackHandler.handle, echo, \(text400.count) B, \(name)", bytes: text400.count) {
         _ = handler.handle(request400)
     }
+    if savedStderr >= 0 { fflush(nil); dup2(savedStderr, 2); close(savedStderr) }
+}
+// The same with deduplication on (10,000 entries) and a distinct MsgId per arrival.
+let requests = try distinctRequests(16_384)
+let distinctHandler = try productionHandler(dedupEntries: 10_000)
+for request in requests.prefix(4) { checkReplied(distinctHandler, request) }
+var next = 4
+measure("CallbackHandler.handle, first delivery, dedup on", bytes: text400.count) {
+    _ = distinctHandler.handle(requests[next % requests.count])
+    next += 1
 }
 let dedupHandler = try productionHandler(dedupEntries: 10_000)
-_ = dedupHandler.handle(request400)
+checkReplied(dedupHandler, request400)
+checkReplied(dedupHandler, request400)
 measure("CallbackHandler.handle, a retry from the cache", bytes: text400.count) {
     _ = dedupHandler.handle(request400)
 }
