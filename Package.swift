@@ -34,11 +34,12 @@ let package = Package(
             // shim includes <hiredis/hiredis.h> from /usr/include and the modulemap links libhiredis.
             providers: [.apt(["libhiredis-dev"])]
         ),
-        // libcurl for the media transfers (media/get, media/upload, AI-bot media URLs): byte limits, deadlines and
-        // cancellation enforced while reading; only WeComCallback/Media/CurlTransfer.swift uses it.
+        // libcurl's headers for every HTTP transfer (the WeCom API, media, the llm action, response_url): byte limits,
+        // deadlines and cancellation enforced while reading; only WeComCallback/HTTP/ uses it. Not linked: the
+        // first transfer loads libcurl.so.4 with dlopen (HTTP/CurlLibrary.swift), so a server that makes no HTTP
+        // request never maps it. No pkgConfig (libcurl.pc would add -lcurl); the shim includes <curl/curl.h>.
         .systemLibrary(
             name: "CCurl",
-            pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         // glibc's posix_spawn_file_actions_addclosefrom_np, which Swift's Glibc module does not export.

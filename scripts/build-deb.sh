@@ -2,7 +2,8 @@
 # Builds dist/wecom-fcgi_<version>_<arch>.deb with dpkg-deb from the release build
 # (scripts/build-release.sh: --static-swift-stdlib, full RELRO; the binary `make test` tests) (`make deb`
 # runs this). The version is what the binary's `--version` prints
-# (Sources/wecom-fcgi/WeComFCGI.swift, the one place it is written); Depends: comes from dpkg-shlibdeps.
+# (Sources/wecom-fcgi/WeComFCGI.swift, the one place it is written); Depends: comes from dpkg-shlibdeps,
+# plus libcurl4, which the binary loads with dlopen (dpkg-shlibdeps cannot see it), and adduser.
 #
 # Usage: scripts/build-deb.sh [output-dir]      (default: dist)
 # Needs: the Swift toolchain on PATH, dpkg-dev (dpkg-shlibdeps), and the build's libraries
@@ -98,6 +99,10 @@ printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$PACKAGE" "$PACKAGE" > 
 SHLIBS=$(cd "$WORK/src" && dpkg-shlibdeps -O -e"$ROOT/usr/bin/$PACKAGE" 2>"$WORK/shlibdeps.err" \
     | sed -n 's/^shlibs:Depends=//p') || { cat "$WORK/shlibdeps.err" >&2; exit 1; }
 [[ -n "$SHLIBS" ]] || { echo "build-deb: dpkg-shlibdeps found no dependencies" >&2; cat "$WORK/shlibdeps.err" >&2; exit 1; }
+# libcurl is not linked: the first HTTP transfer (active send, media, llm, response_url) loads libcurl.so.4
+# with dlopen (Sources/WeComCallback/HTTP/CurlLibrary.swift), so dpkg-shlibdeps does not see it. 7.85 is
+# the first with CURLOPT_PROTOCOLS_STR.
+DEPENDS="$SHLIBS, libcurl4 (>= 7.85.0), adduser"
 
 install -m 0755 deploy/debian/postinst deploy/debian/prerm deploy/debian/postrm "$ROOT/DEBIAN/"
 printf '/etc/%s/config.toml\n/etc/logrotate.d/%s\n' "$PACKAGE" "$PACKAGE" > "$ROOT/DEBIAN/conffiles"
@@ -111,7 +116,7 @@ Version: $VERSION
 Architecture: $ARCH
 Maintainer: $MAINTAINER
 Installed-Size: $INSTALLED_SIZE
-Depends: $SHLIBS, adduser
+Depends: $DEPENDS
 Recommends: ca-certificates, logrotate
 Suggests: nginx | httpd, spawn-fcgi
 Section: httpd
@@ -132,4 +137,4 @@ mkdir -p "$OUT"
 DEB=$OUT/${PACKAGE}_${VERSION}_${ARCH}.deb
 dpkg-deb --root-owner-group -Zxz --build "$ROOT" "$DEB" >/dev/null
 echo "build-deb: $DEB"
-echo "build-deb: Depends: $SHLIBS, adduser"
+echo "build-deb: Depends: $DEPENDS"

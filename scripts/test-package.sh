@@ -96,6 +96,9 @@ while read -r soname; do
         "[ -n '$owner' ] && printf '%s' '$DEPENDS' | tr ',' '\n' | awk '{print \$1}' | grep -qxF '$owner'"
 done < "$WORK/needed"
 check "Depends has adduser (postinst)" sh -c "printf '%s' '$DEPENDS' | grep -Eq '(^|, )adduser(,|\$)'"
+# libcurl is loaded with dlopen by the first HTTP transfer: not NEEDED, so named in Depends by hand.
+check "binary does not link libcurl (dlopen on the first transfer)" sh -c "! grep -q curl '$WORK/needed'"
+check "Depends has libcurl4 (dlopen)" sh -c "printf '%s' '$DEPENDS' | grep -Eq '(^|, )libcurl4( \\(|,|\$)'"
 echo "     Depends: $DEPENDS"
 
 # --- lintian -----------------------------------------------------------------------------------
@@ -119,6 +122,7 @@ if debootstrap --variant=minbase bookworm "$ROOTFS" "${DEBIAN_MIRROR:-http://deb
     check "clean root: no Swift anywhere" sh -c "! chroot '$ROOTFS' sh -c 'command -v swift; ls /opt 2>/dev/null' | grep -q ."
     check "clean root: wecom-fcgi --version" test "$(in_root /usr/bin/wecom-fcgi --version)" = "$VERSION"
     check "clean root: the user was created" in_root getent passwd wecom-fcgi
+    check "clean root: libcurl.so.4 is there for dlopen" sh -c "chroot '$ROOTFS' /sbin/ldconfig -p | grep -q 'libcurl.so.4 '"
     printf '[[app]]\nname = "clean"\ncorp_id = "%s"\ntoken = "%s"\nencoding_aes_key = "%s"\n[[app.route]]\naction = "echo"\n' \
         "$CORP_ID" "$TOKEN" "$AES_KEY" > "$ROOTFS/tmp/clean.toml"
     # The published URL verification, answered in CGI mode: libfcgi, libcrypto and the rest load and work

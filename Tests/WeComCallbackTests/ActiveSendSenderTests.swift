@@ -153,9 +153,8 @@ import Testing
         Self.expectNoSecrets(log)
     }
 
-    /// The first attempt's connection is reset after the request was read; FoundationNetworking
-    /// reports that only at the request timeout (here 1 s) as -1001, which is retried like any
-    /// network error.
+    /// The first attempt's connection is reset after the request was read; libcurl reports that at
+    /// once as `CURLE_RECV_ERROR` (56, "connection lost"), which is retried like any network error.
     @Test func networkFailureAndBusyAreRetriedWithBackoff() throws {
         let server = try Self.server { index in
             switch index {
@@ -173,7 +172,7 @@ import Testing
         #expect(ContinuousClock.now - start >= .milliseconds(60))  // 20 ms + 40 ms of backoff
         #expect(server.requests(path: Self.sendPath).count == 3)
         #expect(sender.counts == ActiveSender.Counts(sent: 1, failed: 0, dropped: 0, queued: 0))
-        #expect(log.all.contains { $0.hasPrefix("warning active send app=helpdesk touser=zhangsan msgtype=text: network error") && $0.contains("retry 1/3") })
+        #expect(log.all.contains { $0.hasPrefix("warning active send app=helpdesk touser=zhangsan msgtype=text: network error 56: connection lost") && $0.contains("retry 1/3") })
         #expect(log.all.contains { $0.contains("errcode=-1 errmsg=\"system busy\"; retry 2/3") })
         Self.expectNoSecrets(log)
     }

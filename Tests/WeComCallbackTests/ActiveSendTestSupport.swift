@@ -9,7 +9,8 @@ import Glibc
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 standing in for the WeCom API: parses the request line,
 /// headers and a Content-Length body, answers from `respond`, and records every request.
-/// Keep-alive is supported (URLSession reuses connections); one thread per connection.
+/// Keep-alive is supported (a client may reuse a connection; ``CurlTransfer`` opens one per call);
+/// one thread per connection.
 final class MockWeComAPI: Sendable {
     struct Request: Sendable, Equatable {
         var method: String

@@ -53,7 +53,7 @@ final class LoopbackHTTPServer: Sendable {
 @Suite struct ResponseURLSenderTests {
     @Test func postsTheMarkdownOnce() throws {
         let server = try LoopbackHTTPServer()
-        let sender = URLSessionResponseURLSender(timeout: .seconds(5))
+        let sender = CurlResponseURLSender(timeout: .seconds(5))
         #expect(sender.post(responseURLMarkdown("**late** 结果"), to: "http://127.0.0.1:\(server.port)/cgi-bin/aibot/response?token=x") == nil)
         let request = try #require(server.received.wait(until: .now + .seconds(5), while: { $0 == nil }) { r, _ in r })
         let text = String(decoding: request, as: UTF8.self)
@@ -64,8 +64,23 @@ final class LoopbackHTTPServer: Sendable {
 
     @Test func reportsAnErrorStatusWithoutTheURL() throws {
         let server = try LoopbackHTTPServer(status: 500)
-        let problem = URLSessionResponseURLSender(timeout: .seconds(5)).post(responseURLMarkdown("x"), to: "http://127.0.0.1:\(server.port)/secret")
+        let problem = CurlResponseURLSender(timeout: .seconds(5)).post(responseURLMarkdown("x"), to: "http://127.0.0.1:\(server.port)/secret")
         #expect(problem == "HTTP 500")
-        #expect(URLSessionResponseURLSender().post(responseURLMarkdown("x"), to: "file:///etc/passwd") == "response_url is not an http(s) URL")
+        #expect(CurlResponseURLSender().post(responseURLMarkdown("x"), to: "file:///etc/passwd") == "response_url is not an http(s) URL")
+    }
+
+    @Test func transportFailuresAreShortFixedReasons() throws {
+        let sender = CurlResponseURLSender(timeout: .milliseconds(300))
+        #expect(sender.post(responseURLMarkdown("x"), to: "http://127.0.0.1:\(closedLoopbackPort())/secret?token=x")
+            == "network error: connection refused")
+        let silent = try ScriptedHTTPServer { _ in [.awaitClientClose] }
+        defer { silent.stop() }
+        let start = ContinuousClock.now
+        #expect(sender.post(responseURLMarkdown("x"), to: silent.base + "/secret") == "timed out")
+        #expect(ContinuousClock.now - start < .seconds(3))
+        let created = try ScriptedHTTPServer { _ in [.send(CurlTransferTests.answer(204, ""))] }
+        defer { created.stop() }
+        #expect(sender.post(responseURLMarkdown("x"), to: created.base) == nil)
+        #expect(created.requests.first?.header("content-type") == "application/json; charset=utf-8")
     }
 }

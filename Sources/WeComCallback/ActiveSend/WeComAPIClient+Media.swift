@@ -27,7 +27,12 @@ extension WeComAPIClient {
         } catch {
             throw .api(error)
         }
-        let head = try CurlTransfer.download(url.absoluteString, toFile: path, maxBytes: maxBytes, deadline: deadline, cancelled: cancelled)
+        let head: CurlTransfer.Head
+        do {
+            head = try CurlTransfer.download(url.absoluteString, toFile: path, maxBytes: maxBytes, deadline: deadline, cancelled: cancelled)
+        } catch {
+            throw MediaError(error)
+        }
         let type = head.contentType?.lowercased() ?? ""
         let looksLikeJSON = type.contains("json") || type.hasPrefix("text/plain")
             || (head.contentType == nil && FileHandle(forReadingAtPath: path).flatMap { try? $0.read(upToCount: 1) } == Data("{".utf8))
@@ -65,8 +70,14 @@ extension WeComAPIClient {
         } catch {
             throw .api(error)
         }
-        let answer = try CurlTransfer.upload(url.absoluteString, part: part, maxAnswerBytes: Self.maxUploadAnswerBytes,
+        let answer: [UInt8]
+        do {
+            answer = try CurlTransfer.upload(url.absoluteString, part: part, maxAnswerBytes: Self.maxUploadAnswerBytes,
                                              deadline: deadline, cancelled: cancelled)
+        } catch {
+            if case .tooLarge = error { throw .answerTooLarge(limit: Self.maxUploadAnswerBytes) }
+            throw MediaError(error)
+        }
         struct UploadAnswer: Decodable, APIAnswer {
             var errcode: Int?
             var errmsg: String?

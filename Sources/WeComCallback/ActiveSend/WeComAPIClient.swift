@@ -1,28 +1,27 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Platform
 
-/// The two WeCom server API calls active send needs, over `URLSession`, as blocking calls for the
-/// sender's own thread (never call them on a request thread).
+/// The two WeCom server API calls active send needs, over libcurl (``CurlTransfer``, loaded by the
+/// first call), as blocking calls for the sender's own thread (never call them on a request thread).
 ///
 /// - `GET {apiBase}/cgi-bin/gettoken?corpid=…&corpsecret=…` → ``AccessToken``
 /// - `POST {apiBase}/cgi-bin/message/send?access_token=…` with a JSON body → ``SendResponse``
 ///
-/// Errors and ``redacted(_:)`` URLs never contain the secret or the token.
+/// Each call is one transfer of its own (a new connection; nothing is kept between calls). Errors and
+/// ``redacted(_:)`` URLs never contain the secret or the token.
 public final class WeComAPIClient: Sendable {
     /// The API root, e.g. `https://qyapi.weixin.qq.com`, without a trailing slash.
     public let apiBase: String
     /// The limit for one whole request (connect, send, receive).
     public let timeout: Duration
-    /// The session of the JSON calls (`gettoken`, `message/send`; the media calls use ``CurlTransfer``).
-    let session: URLSession
 
     /// WeCom's API root.
     public static let defaultAPIBase = "https://qyapi.weixin.qq.com"
     /// The default per-request timeout.
     public static let defaultTimeout: Duration = .seconds(5)
+    /// The most answer bytes read from `gettoken` or `message/send` (their answers are 100–300 bytes);
+    /// a longer answer is ``WeComAPIError/invalidResponse(_:)``.
+    static let maxAnswerBytes = 65536
 
     /// A fresh access token (`gettoken`).
     public struct AccessToken: Sendable, Equatable {
@@ -58,7 +57,7 @@ public final class WeComAPIClient: Sendable {
         }
     }
 
-    /// Creates a client with its own ephemeral `URLSession`.
+    /// Creates a client (nothing is loaded or connected before the first call).
     /// - Parameters:
     ///   - apiBase: an `http` or `https` URL; trailing slashes are ignored.
     ///   - timeout: the limit for each request (default 5 s).
@@ -67,16 +66,6 @@ public final class WeComAPIClient: Sendable {
         while base.hasSuffix("/") { base.removeLast() }
         self.apiBase = base
         self.timeout = timeout
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout.inSeconds
-        configuration.timeoutIntervalForResource = timeout.inSeconds
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        session = URLSession(configuration: configuration)
-    }
-
-    deinit {
-        session.finishTasksAndInvalidate()
     }
 
     /// Fetches an access token.
@@ -85,19 +74,20 @@ public final class WeComAPIClient: Sendable {
     ///   - corpSecret: `corpsecret`, the app's Secret.
     ///   - deadline: a monotonic instant the call must not outlast (as well as ``timeout``), if any.
     /// - Returns: the token and its lifetime.
-    /// - Throws: ``WeComAPIError``: `.network`, `.httpStatus`, `.invalidResponse`, `.api` for a
-    ///   non-zero `errcode` (40001 invalid secret, 40013 invalid corp id, -1 busy …), or
-    ///   `.tokenUnavailable(AccessTokenCache.deadlineReason)` when `deadline` ended the wait.
+    /// - Throws: ``WeComAPIError``: `.network` (libcurl's code and a fixed reason, e.g.
+    ///   `network error 7: connection refused`, `network error 28: timed out`), `.httpStatus` (not 200),
+    ///   `.invalidResponse`, `.api` for a non-zero `errcode` (40001 invalid secret, 40013 invalid corp
+    ///   id, -1 busy …), or `.tokenUnavailable(AccessTokenCache.deadlineReason)` when `deadline`, being
+    ///   sooner than ``timeout``, ended the call.
     public func getToken(corpID: String, corpSecret: String, deadline: ContinuousClock.Instant? = nil) throws(WeComAPIError) -> AccessToken {
         let url = try makeURL("/cgi-bin/gettoken", query: [("corpid", corpID), ("corpsecret", corpSecret)])
-        var request = URLRequest(url: url)
-        request.httpMethod = "GET"
+        let ownLimit = ContinuousClock.now + timeout
         let data: Data
         do {
-            data = try perform(request, deadline: deadline)
+            data = try perform(.get, url, until: deadline.map { min($0, ownLimit) } ?? ownLimit)
         } catch {
-            // With a deadline the request's timeout is what is left of it: a timeout is the deadline's.
-            if deadline != nil, case .network(let code, _) = error, code == URLError.Code.timedOut.rawValue {
+            // When the deadline is the sooner limit, a timeout is the deadline's.
+            if let deadline, deadline <= ownLimit, case .network(let code, _) = error, code == TransferError.timedOut.code {
                 throw .tokenUnavailable(AccessTokenCache.deadlineReason)
             }
             throw error
@@ -113,14 +103,12 @@ public final class WeComAPIClient: Sendable {
     ///   - body: the JSON request body (see ``ActiveMessage/sendAPIBodies(duplicateCheckInterval:)``).
     ///   - accessToken: a token from ``getToken(corpID:corpSecret:)``.
     /// - Returns: `msgid` and `invaliduser`.
-    /// - Throws: ``WeComAPIError``, `.api` for a non-zero `errcode` (42001 token expired, -1 busy …).
+    /// - Throws: ``WeComAPIError``: `.network`, `.httpStatus`, `.invalidResponse`, `.api` for a non-zero
+    ///   `errcode` (42001 token expired, -1 busy …).
     public func sendMessage(_ body: Data, accessToken: String) throws(WeComAPIError) -> SendResponse {
         let url = try makeURL("/cgi-bin/message/send", query: [("access_token", accessToken)])
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
-        request.httpBody = body
-        let answer: SendAnswer = try decode(perform(request))
+        let answer: SendAnswer = try decode(perform(.post, url, headers: ["Content-Type: application/json; charset=utf-8"],
+                                                    body: [UInt8](body), until: .now + timeout))
         try answer.check()
         return SendResponse(msgID: answer.msgid, invalidUser: answer.invaliduser ?? "")
     }
@@ -153,58 +141,36 @@ public final class WeComAPIClient: Sendable {
         return url
     }
 
-    /// Runs one request and waits for it, at most until `deadline` when one is given; a 200 answer's
-    /// body is returned.
-    func perform(_ request: URLRequest, deadline: ContinuousClock.Instant? = nil) throws(WeComAPIError) -> Data {
-        // URLSession enforces the timeout; the bound of the wait only guards against a lost callback. A
-        // deadline ends the wait itself, exactly (URLSession's timeout is whole seconds at best), and the
-        // task is cancelled.
-        var waitUntil = ContinuousClock.now + timeout + .seconds(2)
-        if let deadline {
-            guard deadline > .now else {
-                throw .network(code: URLError.Code.timedOut.rawValue, reason: Self.reason(URLError.Code.timedOut.rawValue))
-            }
-            waitUntil = min(waitUntil, deadline)
+    /// Runs one request (``CurlTransfer/request(_:cancelled:onChunk:)``); a 200 answer's body is returned.
+    /// - Parameters:
+    ///   - method: `GET` or `POST`.
+    ///   - url: the whole URL (its query holds the secret or the token: never logged).
+    ///   - headers: extra header lines.
+    ///   - body: the `POST` body.
+    ///   - until: when to give up (monotonic).
+    /// - Throws: ``WeComAPIError``: see ``apiError(_:)``, and `.httpStatus` for any status but 200.
+    func perform(_ method: CurlTransfer.Request.Method, _ url: URL, headers: [String] = [], body: [UInt8] = [],
+                 until: ContinuousClock.Instant) throws(WeComAPIError) -> Data {
+        let request = CurlTransfer.Request(method: method, url: url.absoluteString, headers: headers, body: body,
+                                           maxAnswerBytes: Self.maxAnswerBytes, deadline: until)
+        let response: CurlTransfer.Response
+        do {
+            response = try CurlTransfer.request(request)
+        } catch {
+            throw Self.apiError(error)
         }
-        let outcome = Locked<Result<Data, WeComAPIError>?>(nil)
-        let task = session.dataTask(with: request) { data, response, error in
-            let result: Result<Data, WeComAPIError>
-            if let error {
-                let code = (error as? URLError)?.code.rawValue ?? (error as NSError).code
-                result = .failure(.network(code: code, reason: Self.reason(code)))
-            } else if let http = response as? HTTPURLResponse, http.statusCode != 200 {
-                result = .failure(.httpStatus(http.statusCode))
-            } else {
-                result = .success(data ?? Data())
-            }
-            outcome.withLockAndBroadcast { $0 = result }
-        }
-        task.resume()
-        let result = outcome.wait(until: waitUntil, while: { $0 == nil }) { result, _ in result }
-        guard let result else {
-            task.cancel()
-            throw .network(code: URLError.Code.timedOut.rawValue, reason: Self.reason(URLError.Code.timedOut.rawValue))
-        }
-        return try result.get()
+        guard response.status == 200 else { throw .httpStatus(response.status) }
+        return Data(response.body)
     }
 
-    /// A fixed description of a `URLError` code; never the error's own text, which may quote the URL.
-    static func reason(_ code: Int) -> String {
-        switch URLError.Code(rawValue: code) {
-        case .timedOut: return "timed out"
-        case .cannotConnectToHost: return "cannot connect to host"
-        case .networkConnectionLost: return "connection lost"
-        case .cannotFindHost: return "cannot find host"
-        case .dnsLookupFailed: return "DNS lookup failed"
-        case .notConnectedToInternet: return "not connected"
-        case .badServerResponse: return "bad server response"
-        case .zeroByteResource: return "empty response"
-        case .secureConnectionFailed: return "TLS handshake failed"
-        case .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
-             .serverCertificateHasUnknownRoot:
-            return "untrusted server certificate"
-        case .cancelled: return "cancelled"
-        default: return "URL error"
+    /// The API error a failed transfer stands for: an answer over ``maxAnswerBytes`` or a URL that is
+    /// not `http(s)` is `.invalidResponse`; anything else (no complete answer, timeout, no libcurl) is
+    /// `.network` with libcurl's `CURLcode` (28 timed out, 7 cannot connect …) and its fixed reason.
+    static func apiError(_ error: TransferError) -> WeComAPIError {
+        switch error {
+        case .tooLarge, .invalidURL: return .invalidResponse(error.description)
+        case .httpStatus(let status): return .httpStatus(status)
+        default: return .network(code: error.code, reason: error.description)
         }
     }
 

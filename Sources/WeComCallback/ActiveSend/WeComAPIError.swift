@@ -1,7 +1,9 @@
 /// Why a call to the WeCom server API failed. The text never contains the corp secret or an
 /// access token: URLs are logged without their query.
 public enum WeComAPIError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// No HTTP response: connection refused or lost, timeout, DNS … (`code` is the `URLError` code).
+    /// No complete HTTP answer: connection refused or lost, timeout, DNS, libcurl not installed …
+    /// (`code` is libcurl's `CURLcode`: 7 cannot connect, 6 cannot resolve, 28 timed out, 52 empty
+    /// response, 56 connection lost, 2 libcurl not loadable; `reason` is a fixed text, never the URL).
     case network(code: Int, reason: String)
     /// An HTTP status other than 200.
     case httpStatus(Int)

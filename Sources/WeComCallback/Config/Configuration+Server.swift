@@ -174,7 +174,7 @@ public struct ServerRuntime: Sendable {
     /// AI bot stream state and the answers retries repeat (in-process by default).
     public var streams: any StreamStore = InMemoryStreamStore()
     /// Where AI bot results that come too late for their stream go (`response_url`).
-    public var responseURL: any ResponseURLPosting = URLSessionResponseURLSender()
+    public var responseURL: any ResponseURLPosting = CurlResponseURLSender()
     /// The `llm` action's per-user memory (in-process by default), kept across reloads.
     public var conversations: any ConversationStore = InMemoryConversationStore()
 

@@ -55,7 +55,11 @@ struct BotMedia: Sendable {
             }
             // Only the ciphertext and then the plaintext are held in memory, never the transfer's buffers.
             let partial = directory.partialPath
-            _ = try CurlTransfer.download(url.absoluteString, toFile: partial, maxBytes: maxBytes, deadline: deadline, cancelled: cancelled)
+            do {
+                _ = try CurlTransfer.download(url.absoluteString, toFile: partial, maxBytes: maxBytes, deadline: deadline, cancelled: cancelled)
+            } catch {
+                throw MediaError(error)
+            }
             let cipher = FileManager.default.contents(atPath: partial).map { [UInt8]($0) }
             unlink(partial)
             guard let cipher else { throw .file("cannot read the downloaded media") }

@@ -45,3 +45,21 @@ public enum MediaError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension MediaError {
+    /// The media error a failed ``CurlTransfer`` download or upload stands for (one case each; a
+    /// `network` error keeps its fixed reason, not its libcurl code).
+    /// - Parameter transfer: the transfer's error.
+    init(_ transfer: TransferError) {
+        switch transfer {
+        case .tooLarge(let limit): self = .tooLarge(limit: limit)
+        case .timedOut: self = .timedOut
+        case .cancelled: self = .cancelled
+        case .httpStatus(let status): self = .httpStatus(status)
+        case .truncated(let expected, let received): self = .truncated(expected: expected, received: received)
+        case .invalidURL: self = .invalidURL
+        case .file(let why): self = .file(why)
+        case .network(_, let reason): self = .network(reason)
+        }
+    }
+}

@@ -66,7 +66,7 @@ public final class ProgramSupervisor: Sendable {
         let slot = Slot(supervisor: self)
         // A thread of its own, not a GCD queue: on Linux the global queues run about one thread per core,
         // so a few programs blocking there would hold back every later program and all other GCD work in
-        // the process (URLSession's callbacks for active send among it).
+        // the process.
         let thread = Thread { [self] in
             job(slot)
             state.withLockAndBroadcast { $0.running -= 1 }

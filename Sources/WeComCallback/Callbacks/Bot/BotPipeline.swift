@@ -74,7 +74,7 @@ public struct BotPipeline: MessageProcessor {
                 now: @escaping @Sendable () -> Date = Date.init,
                 clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
                 deliveries: any DeliveryStore = InMemoryDeliveryStore(), streams: any StreamStore = InMemoryStreamStore(),
-                programs: ProgramSupervisor = ProgramSupervisor(), responseURL: any ResponseURLPosting = URLSessionResponseURLSender(),
+                programs: ProgramSupervisor = ProgramSupervisor(), responseURL: any ResponseURLPosting = CurlResponseURLSender(),
                 streamLifetime: Duration = defaultStreamLifetime, metrics: ServiceMetrics? = nil) {
         self.botName = botName
         self.aibotID = aibotID
