@@ -64,7 +64,7 @@ fuzz:
 
 # The Swift tests under AddressSanitizer and ThreadSanitizer, each in its own scratch path.
 # LSan: scripts/lsan-suppressions.txt suppresses third-party leaks only (XCTest's runner, TOMLKit's string
-# copies, libcurl under URLSession), each explained there.
+# copies), each explained there.
 sanitize:
 	LSAN_OPTIONS=suppressions=$(abspath scripts/lsan-suppressions.txt) \
 	    $(SWIFT) test --sanitize=address --scratch-path .build-asan
