@@ -28,6 +28,12 @@ let package = Package(
         .executableTarget(name: "fuzz-pipeline", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "fuzz-xml", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "fuzz-decrypt", dependencies: ["FuzzSupport"]),
+        // Differential: Envelope(parsing:) (one-pass scan or reader) against the reader's lookups alone.
+        // Needs only the public API (FuzzSupport is not a dependency).
+        .executableTarget(
+            name: "fuzz-envelope",
+            dependencies: ["CFuzzShim", .product(name: "WeComCallback", package: "wecom-fcgi")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -82,11 +82,22 @@ for v in entries():
 
 for name, doc in xml_docs.items():
     write("fuzz-xml", name, doc)
+    write("fuzz-envelope", name, doc)
     write("fuzz-pipeline", f"{name}-plaintext", bytes([1 | 2 << 3]) + b"\0" + doc)
 # A few frames made here: empty message, message only, wrong receiveid.
 write("fuzz-decrypt", "empty-msg", b"\1" + b"R" * 16 + b"\0\0\0\0" + sets["B"]["receive_id"].encode())
 write("fuzz-decrypt", "other-receiveid", b"\1" + b"R" * 16 + b"\0\0\0\2<>" + b"wx0000000000000000")
 
-for target in ("fuzz-pipeline", "fuzz-xml", "fuzz-decrypt"):
+# fuzz-envelope: the shapes around the one-pass scan (repeated fields, CDATA split, entity, CR, comment).
+for i, doc in enumerate([
+    b"<xml><ToUserName>a</ToUserName><AgentID> 1 </AgentID><Encrypt>abc</Encrypt></xml>\n",
+    b"  <xml>\n\t<Encrypt><![CDATA[x]]></Encrypt>\n<AgentId>2</AgentId></xml>",
+    b"<xml><Encrypt>a</Encrypt><Encrypt>b</Encrypt><AgentID></AgentID><AgentId>3</AgentId></xml>",
+    b"<xml><Encrypt><![CDATA[a]]]]><![CDATA[>]]></Encrypt><ToUserName>a&amp;b</ToUserName></xml>",
+    b"<xml><Encrypt>a\r\nb</Encrypt><!-- c --><?p?></xml>",
+]):
+    write("fuzz-envelope", f"shape-{i}", doc)
+
+for target in ("fuzz-pipeline", "fuzz-xml", "fuzz-decrypt", "fuzz-envelope"):
     count = len(list((OUT / target).iterdir())) if (OUT / target).exists() else 0
     print(f"make-corpus: {target}: {count} seeds in fuzz/corpus/{target}")

@@ -35,9 +35,19 @@ public enum FuzzFixture {
     /// retry deduplication (every input runs the action).
     public static let handler: CallbackHandler = {
         let logger = Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() })
+        // The echo route as the server builds it without a configuration file (`Route`'s initialiser
+        // is internal); set B's credentials.
+        let routes: [Route]
+        do {
+            routes = try Configuration.fromEnvironment([
+                "WECOM_APP_CORP_ID": corpID, "WECOM_APP_TOKEN": token, "WECOM_APP_AES_KEY": encodingAESKey,
+            ]).apps[0].routes
+        } catch {
+            fatalError("fuzz fixture configuration rejected: \(error)")
+        }
         let processor = RoutingProcessor(
-            appName: "fuzz", router: Router(routes: [Route(index: 0, action: .echo)]), logger: logger,
-            now: { Date(timeIntervalSince1970: 1_700_000_000) }, deliveries: DeliveryCache(capacity: 0))
+            appName: "fuzz", router: Router(routes: routes), logger: logger,
+            now: { Date(timeIntervalSince1970: 1_700_000_000) }, deliveries: InMemoryDeliveryStore(capacity: 0))
         return CallbackHandler(
             apps: [CallbackApp(name: "fuzz", path: path, crypt: crypt, corpID: corpID, processor: processor)],
             logger: logger)
