@@ -3,8 +3,9 @@
 # .deb (scripts/build-deb.sh) all use, so that what is tested is what ships.
 #
 #   --static-swift-stdlib   the Swift runtime and Foundation linked into the binary: it runs without a
-#                           toolchain, and a process maps only the pages of them it uses (bench/README:
-#                           38.5 MiB peak RSS with the toolchain's shared libraries, 32 MiB static)
+#                           toolchain, and a process maps only the pages of them it uses instead of
+#                           relocating every shared library whole (README, Performance: the shared-library
+#                           build's peak RSS is row (3c) of bench/run-compare.sh)
 #   -z relro -z now         full RELRO, as Debian builds its C programs (lintian: hardening-no-bindnow)
 #
 # Usage: scripts/build-release.sh [--show-bin-path] [extra swift build arguments...]
