@@ -47,18 +47,7 @@ final class ScriptedHTTPServer: Sendable {
 
     init(script: @escaping @Sendable (Request) -> [Step]) throws {
         self.script = script
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard fd >= 0, bound, listen(fd, 8) == 0 else { throw SystemError(call: "bind", errno: errno) }
-        listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (listener, port) = try loopbackSocket(listening: 8)
         Thread { [self] in acceptLoop() }.start()
     }
 
@@ -132,19 +121,6 @@ final class ScriptedHTTPServer: Sendable {
     }
 }
 
-/// A TCP port on loopback that nothing listens on.
-func closedLoopbackPort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
 
 /// ``CurlTransfer/request(_:cancelled:onChunk:)`` and ``CurlLibrary`` against loopback servers.
 @Suite struct CurlTransferTests {
@@ -252,7 +228,7 @@ func closedLoopbackPort() -> Int {
     }
 
     @Test func transportFailuresHaveFixedReasons() throws {
-        let port = closedLoopbackPort()
+        let port = try closedLoopbackPort()
         #expect(throws: TransferError.network(code: 7, reason: "connection refused")) {
             try CurlTransfer.request(Self.request(.get, "http://127.0.0.1:\(port)/secret?token=T"))
         }
@@ -361,7 +337,7 @@ func closedLoopbackPort() -> Int {
     }
 
     @Test func transportFailuresAreFixedReasons() throws {
-        let refused = ChatCompletionClient(baseURL: "http://127.0.0.1:\(closedLoopbackPort())/v1", apiKey: Self.key)
+        let refused = ChatCompletionClient(baseURL: "http://127.0.0.1:\(try closedLoopbackPort())/v1", apiKey: Self.key)
         #expect(refused.complete(Self.request, timeout: .seconds(5)).result == .failure(.connection("connection refused")))
         #expect(LLMError.connection("connection refused").description == "cannot connect: connection refused")
         // The stream breaks off after its head and a delta.
@@ -377,8 +353,8 @@ func closedLoopbackPort() -> Int {
 
 /// ``WeComAPIClient``'s JSON calls over libcurl: what each transport outcome becomes.
 @Suite struct ActiveSendClientTransportTests {
-    @Test func aRefusedConnectionIsANetworkErrorWithLibcurlsCode() {
-        let client = WeComAPIClient(apiBase: "http://127.0.0.1:\(closedLoopbackPort())")
+    @Test func aRefusedConnectionIsANetworkErrorWithLibcurlsCode() throws {
+        let client = WeComAPIClient(apiBase: "http://127.0.0.1:\(try closedLoopbackPort())")
         #expect(throws: WeComAPIError.network(code: 7, reason: "connection refused")) {
             try client.getToken(corpID: AS.corpID, corpSecret: AS.secret)
         }

@@ -11,18 +11,8 @@ final class LoopbackHTTPServer: Sendable {
     let received = Locked<[UInt8]?>(nil)
 
     init(status: Int = 200) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
-        }
-        guard bound, listen(listener, 1) == 0 else { throw SystemError(call: "bind", errno: errno) }
-        fd = listener
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (fd, port) = try loopbackSocket(listening: 1)
+        let listener = fd
         let received = self.received
         Thread {
             let client = accept(listener, nil, nil)
@@ -71,7 +61,8 @@ final class LoopbackHTTPServer: Sendable {
 
     @Test func transportFailuresAreShortFixedReasons() throws {
         let sender = CurlResponseURLSender(timeout: .milliseconds(300))
-        #expect(sender.post(responseURLMarkdown("x"), to: "http://127.0.0.1:\(closedLoopbackPort())/secret?token=x")
+        let closed = try closedLoopbackPort()
+        #expect(sender.post(responseURLMarkdown("x"), to: "http://127.0.0.1:\(closed)/secret?token=x")
             == "network error: connection refused")
         let silent = try ScriptedHTTPServer { _ in [.awaitClientClose] }
         defer { silent.stop() }
