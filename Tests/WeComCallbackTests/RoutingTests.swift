@@ -112,6 +112,16 @@ import Testing
         #expect(MessageTemplate.rewritingSlashes("{{#A/B}}{{/A/B}}{{! a/b }}") == "{{#A.B}}{{/A.B}}{{! a/b }}")
     }
 
+    @Test func aNameThatIsNotALeafRendersEmptyButItsChildrenAndSectionsStillResolve() throws {
+        // A repeated element's paths are Event/0, Event/1: {{Event}} is not a field (it once printed a
+        // Swift dictionary, in a different order from run to run).
+        let fields = ["Event/0": "click", "Event/1": "view", "SendLocationInfo/Label": "A", "MsgType": "event"]
+        let t = try MessageTemplate("[{{Event}}][{{{Event}}}][{{Event/1}}][{{SendLocationInfo}}]{{#SendLocationInfo}}<{{Label}}>{{/SendLocationInfo}}{{^Event}}none{{/Event}}")
+        #expect(t.render(fields) == "[][][view][]<A>")
+        let p = one(.text(try MessageTemplate("{{Event}}|{{Event/0}}|{{MsgType}}")))
+        #expect(RT.run(p, RT.xml("event", "<Event>click</Event><Event>view</Event><EventKey>k</EventKey>")) == RT.expected(.text("|click|event")))
+    }
+
     @Test func templateSyntaxErrorsAreReported() {
         #expect(throws: MessageTemplate.ParseError.self) { try MessageTemplate("{{#a}}x") }
         #expect(throws: MessageTemplate.ParseError.self) { try MessageTemplate("{{Content}") }

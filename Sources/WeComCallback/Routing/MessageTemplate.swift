@@ -9,8 +9,9 @@ import Mustache
 /// after the tag's first character is rewritten to `.` before parsing, and the field view is given
 /// to the renderer as nested dictionaries (`["SendLocationInfo": ["Label": …]]`). `{{A.B}}` and
 /// `{{A/B}}` are therefore the same name. Sections work on nested fields (`{{#SendLocationInfo}}…{{/SendLocationInfo}}`),
-/// a missing field renders as the empty string, and **nothing is HTML-escaped** (the output goes
-/// into a CDATA section, not HTML). Partials are not available.
+/// a missing field renders as the empty string, and so does a name that is not a leaf (`{{SendLocationInfo}}`,
+/// or `{{Event}}` in a message whose `Event` element repeats: its paths are `Event/0`, `Event/1`);
+/// **nothing is HTML-escaped** (the output goes into a CDATA section, not HTML). Partials are not available.
 public struct MessageTemplate: Sendable, Equatable, CustomStringConvertible {
     /// The template as written in the configuration.
     public let source: String
@@ -70,7 +71,17 @@ public struct MessageTemplate: Sendable, Equatable, CustomStringConvertible {
     /// Whether the template contains no tag at all (rendering it gives back `source`).
     public var isConstant: Bool { !source.contains("{{") }
 
-    /// The field view as nested dictionaries: `a/b/c → v` becomes `["a": ["b": ["c": v]]]`.
+    /// A node of the field view that is not a leaf: names resolve inside it (`{{a/b}}`, sections), and
+    /// as a value it renders as the empty string, like a missing field (swift-mustache would otherwise
+    /// print a dictionary's description, in no fixed order).
+    struct FieldGroup: MustacheParent, MustacheCustomRenderable {
+        var children: [String: Any] = [:]
+        func child(named name: String) -> Any? { children[name] }
+        var renderText: String { "" }
+        var isNull: Bool { false }
+    }
+
+    /// The field view as nested groups: `a/b/c → v` becomes `["a": FieldGroup(["b": FieldGroup(["c": v])])]`.
     /// When a path is both a leaf and a prefix of another path, the leaf wins.
     static func nested(_ fields: [String: String]) -> [String: Any] {
         var root: [String: Any] = [:]
@@ -88,8 +99,8 @@ public struct MessageTemplate: Sendable, Equatable, CustomStringConvertible {
             return
         }
         if node[head] is String { return }
-        var child = node[head] as? [String: Any] ?? [:]
-        insert(value, at: rest, into: &child)
+        var child = node[head] as? FieldGroup ?? FieldGroup()
+        insert(value, at: rest, into: &child.children)
         node[head] = child
     }
 
