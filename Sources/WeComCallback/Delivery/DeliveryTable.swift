@@ -60,7 +60,9 @@ public struct DeliveryTable: Sendable {
         // Without deduplication each arrival is remembered only while it may still be answered: a bounded few.
         let limit = capacity == 0 ? 4096 : capacity
         while entries.count > limit, forgetOldest() {}
-        if orderStart > 1024 && orderStart * 2 > order.count {
+        // Forgotten positions are dropped once they are a quarter of the list: it stays under 4/3 of the
+        // remembered deliveries, so its storage for the default 10,000 is 16,384 slots, not 32,768 (0.5 MiB).
+        if orderStart > 1024 && orderStart * 4 > order.count {
             order.removeFirst(orderStart)
             orderStart = 0
         }

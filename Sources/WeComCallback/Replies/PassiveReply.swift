@@ -9,7 +9,8 @@ public enum PassiveReply: Sendable, Equatable {
     /// `voice`: `Voice/MediaId`.
     case voice(mediaID: String)
     /// `video`: `Video/MediaId`, optional `Title` (≤128 bytes) and `Description` (≤512 bytes).
-    case video(mediaID: String, title: String?, description: String?)
+    /// (Boxed: its three strings would make every reply, and every remembered delivery, 32 bytes larger.)
+    indirect case video(mediaID: String, title: String?, description: String?)
     /// `news`: 1–8 articles.
     case news(NewsArticles)
     /// `update_button`: grey the clicked template-card button and relabel it `Button/ReplaceName`.
