@@ -13,7 +13,8 @@ deps:
 
 # The release build (scripts/build-release.sh: static Swift stdlib, full RELRO) — the binary the tests
 # test, `make run` runs, the benchmarks measure and the .deb ships.
-build: deps
+build:
+	@scripts/install-deps.sh
 	SWIFT=$(SWIFT) scripts/build-release.sh
 
 # Builds the release binary and runs it behind a private nginx on 127.0.0.1:8080 (all under .run/),

@@ -7,7 +7,7 @@
 #   (3)  wecom-fcgi   as shipped: echo, serve's default --threads, unix socket, nginx.conf.example's
 #                     location verbatim (no keep-alive)
 #   (3b) wecom-fcgi   keep-alive: nginx.conf.example's commented `upstream` block and the two keep-alive
-#                     lines of its location switched on, as it ships them (keepalive 8), default threads
+#                     lines of its location switched on, as it ships them (keepalive 32), default threads
 #   (3d) wecom-fcgi   as (3) with [cluster] on against a redis-server this script starts
 #   (3c) wecom-fcgi   as (3), built with the toolchain's shared Swift runtime and Foundation
 #                     (`swift build -c release`, scratch path .build-shared) instead of the shipped static build

@@ -2,6 +2,8 @@
 # In-process micro-benchmarks beside `openssl speed` for the same AES-256-CBC work on this machine.
 set -euo pipefail
 cd "$(dirname "$0")"
+# bench/ is a package of its own (it depends on the project by path): the first build takes a few minutes.
+echo "run-micro: building bench/ (swift build -c release --product wecom-micro)" >&2
 swift build -c release --product wecom-micro >/dev/null
 .build/release/wecom-micro "${1:-20000}"
 echo

@@ -45,7 +45,7 @@ os.environ.setdefault("WECOM_FCGI_CONFIG", "none")
 def binary() -> Path:
     path = Path(os.environ.get("WECOM_FCGI_BIN", REPO / ".build" / "release" / "wecom-fcgi"))
     if not path.is_file():
-        pytest.fail(f"wecom-fcgi binary not found at {path}: run `swift build -c release` "
+        pytest.fail(f"wecom-fcgi binary not found at {path}: run `make build` "
                     "or set WECOM_FCGI_BIN")
     return path
 

@@ -11,7 +11,7 @@ VECTORS = json.loads((ROOT / "Tests/WeComCallbackTests/Fixtures/vectors.json").r
 def binary() -> str:
     """Path of the wecom-fcgi binary under test ($WECOM_FCGI_BIN, else the release build)."""
     path = os.environ.get("WECOM_FCGI_BIN") or str(ROOT / ".build/release/wecom-fcgi")
-    assert os.access(path, os.X_OK), f"{path} is not built: run `swift build -c release` first"
+    assert os.access(path, os.X_OK), f"{path} is not built: run `make build` first"
     return path
 
 

@@ -1,7 +1,9 @@
 // Micro-benchmarks: nanoseconds per operation of the WeComCallback core, single thread.
 // Usage: wecom-micro [iterations]
 // WECOM_MICRO_ONLY=handle (or handle-distinct): runs only that CallbackHandler.handle case `iterations`
-// times and prints nothing, for callgrind (`--toggle-collect='*CallbackHandler*handle*'`).
+// times and prints nothing, for callgrind: `callgrind_annotate --inclusive=yes` lists the handler's
+// `handle` as `$s13WeComCallback0C7HandlerC6handle…` (Swift's mangled name); its count ÷ iterations is the
+// instructions per call.
 import Foundation
 import Logging
 import WeComCallback
@@ -121,7 +123,8 @@ if let only {
         let handler = try productionHandler(dedupEntries: 10_000)
         for index in 0..<iterations { _ = handler.handle(requests[index % requests.count]) }
     default:
-        fatalError("WECOM_MICRO_ONLY: handle or handle-distinct")
+        FileHandle.standardError.write(Data("wecom-micro: WECOM_MICRO_ONLY must be handle or handle-distinct\n".utf8))
+        exit(64)
     }
     exit(0)
 }
