@@ -79,13 +79,7 @@ final class MockWeComAPI: Sendable {
     }
 
     private func acceptLoop() {
-        defer { close(listener) }
-        while !stopped.load(ordering: .sequentiallyConsistent) {
-            let fd = accept(listener, nil, nil)
-            guard fd >= 0 else {
-                if errno == EINTR { continue }
-                return
-            }
+        acceptConnections(on: listener, isStopped: { stopped.load(ordering: .sequentiallyConsistent) }) { fd in
             connections.withLock { $0.append(fd) }
             if stopped.load(ordering: .sequentiallyConsistent) { shutdown(fd, Int32(SHUT_RDWR)) }
             let thread = Thread { [self] in serve(fd) }

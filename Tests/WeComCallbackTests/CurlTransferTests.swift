@@ -58,13 +58,7 @@ final class ScriptedHTTPServer: Sendable {
     }
 
     private func acceptLoop() {
-        defer { close(listener) }
-        while !stopped.load(ordering: .sequentiallyConsistent) {
-            let fd = accept(listener, nil, nil)
-            guard fd >= 0 else {
-                if errno == EINTR { continue }
-                return
-            }
+        acceptConnections(on: listener, isStopped: { stopped.load(ordering: .sequentiallyConsistent) }) { fd in
             Thread { [self] in serve(fd) }.start()
         }
     }

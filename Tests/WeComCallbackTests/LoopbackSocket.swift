@@ -31,3 +31,17 @@ func closedLoopbackPort() throws -> Int {
     close(fd)
     return port
 }
+
+/// Accepts connections on `listener` until `isStopped()` (asked before each `accept`) or `accept` fails
+/// (the listener was shut down), handing each to `handle` on this thread; closes the listener at the end.
+func acceptConnections(on listener: Int32, isStopped: () -> Bool, _ handle: (Int32) -> Void) {
+    defer { close(listener) }
+    while !isStopped() {
+        let fd = accept(listener, nil, nil)
+        guard fd >= 0 else {
+            if errno == EINTR { continue }
+            return
+        }
+        handle(fd)
+    }
+}

@@ -35,29 +35,46 @@ public struct QueryString: Sendable, Equatable {
         raw.makeContiguousUTF8()
         let result = raw.utf8.withContiguousStorageIfAvailable { bytes -> Result<QueryString, ParseError> in
             var values = [String: String](minimumCapacity: 8)
-            var start = 0
-            while start < bytes.count {
-                var end = start
-                while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
-                defer { start = end + 1 }
-                if end == start { continue }
-                var nameEnd = start
-                while nameEnd < end, bytes[nameEnd] != UInt8(ascii: "=") { nameEnd += 1 }
-                let rawName = UnsafeBufferPointer(rebasing: bytes[start..<nameEnd])
-                let rawValue = UnsafeBufferPointer(rebasing: bytes[min(nameEnd + 1, end)..<end])
+            var failure: ParseError?
+            forEachPair(in: bytes) { nameRange, valueRange in
                 let name: String, value: String
                 do throws(ParseError) {
-                    name = try decoded(rawName) { .badPercentEscape($0) } notUTF8: { .notUTF8($0) }
-                    value = try decoded(rawValue) { _ in .badPercentEscape(name) } notUTF8: { _ in .notUTF8(name) }
+                    name = try decoded(UnsafeBufferPointer(rebasing: bytes[nameRange])) { .badPercentEscape($0) } notUTF8: { .notUTF8($0) }
+                    value = try decoded(UnsafeBufferPointer(rebasing: bytes[valueRange])) { _ in .badPercentEscape(name) } notUTF8: { _ in .notUTF8(name) }
                 } catch {
-                    return .failure(error)
+                    failure = error
+                    return false
                 }
-                guard values.updateValue(value, forKey: name) == nil else { return .failure(.duplicate(name)) }
+                guard values.updateValue(value, forKey: name) == nil else {
+                    failure = .duplicate(name)
+                    return false
+                }
+                return true
             }
-            return .success(QueryString(values: values))
+            return failure.map { .failure($0) } ?? .success(QueryString(values: values))
         }
         // A native string always has contiguous UTF-8 (made so above).
         return try (result ?? .success(QueryString(values: [:]))).get()
+    }
+
+    /// Splits a raw query into its `name=value` pairs, in order: at each `&`, then at the pair's first
+    /// `=` (a pair without one has an empty value); empty pairs (`&&`, a trailing `&`) are skipped.
+    /// Nothing is decoded. Shared by ``parse(_:)`` and the request path's plain-query reader.
+    /// - Parameters:
+    ///   - bytes: the raw query's UTF-8 bytes.
+    ///   - body: takes each pair's name and value as ranges of `bytes`; `false` stops the walk.
+    @inline(__always)
+    static func forEachPair(in bytes: UnsafeBufferPointer<UInt8>, _ body: (_ name: Range<Int>, _ value: Range<Int>) -> Bool) {
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
+            defer { start = end + 1 }
+            if end == start { continue }
+            var nameEnd = start
+            while nameEnd < end, bytes[nameEnd] != UInt8(ascii: "=") { nameEnd += 1 }
+            guard body(start..<nameEnd, min(nameEnd + 1, end)..<end) else { return }
+        }
     }
 
     /// One name or value, percent-decoded. Without a `%` the bytes are a slice of a `String` cut at ASCII

@@ -402,10 +402,10 @@ enum CurlTransfer {
         }
     }
 
-    /// A fixed description of a libcurl error (never a URL: `curl_easy_strerror` names the code only).
+    /// A fixed description of a libcurl error (never a URL: `curl_easy_strerror` names the code only);
+    /// `CURLE_COULDNT_CONNECT` is described from the socket's errno by ``connectReason(errno:)``.
     static func reason(_ code: CURLcode, strerror: CurlLibrary.EasyStrerror) -> String {
         switch code {
-        case CURLE_COULDNT_CONNECT: return "cannot connect to host"
         case CURLE_COULDNT_RESOLVE_HOST: return "cannot find host"
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR: return "connection lost"
         case CURLE_GOT_NOTHING: return "empty response"

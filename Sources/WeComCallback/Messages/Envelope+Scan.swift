@@ -40,7 +40,7 @@ private struct EnvelopeScanner {
     }
 
     mutating func scan() -> Envelope? {
-        guard let base = b.baseAddress, isPlainASCII(base), memchr(base, 0x0D, n) == nil else { return nil }
+        guard let base = b.baseAddress, Bytes.asciiPrefixEnd(b) == n, memchr(base, 0x0D, n) == nil else { return nil }
         skipSpace()
         guard take("<xml>") else { return nil }
         var elements = 1
@@ -90,20 +90,6 @@ private struct EnvelopeScanner {
         let agent = (agentID ?? agentId).map { string($0).trimmingASCIIWhitespace() }
         return Envelope(encrypt: trimmed, toUserName: toUserName.map { string($0) },
                         agentID: (agent?.isEmpty ?? true) ? nil : agent)
-    }
-
-    /// Whether every byte is below 0x80, eight at a time.
-    func isPlainASCII(_ base: UnsafePointer<UInt8>) -> Bool {
-        var k = 0
-        while k + 8 <= n {
-            if UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
-            k += 8
-        }
-        while k < n {
-            if b[k] >= 0x80 { return false }
-            k += 1
-        }
-        return true
     }
 
     func isNameByte(_ c: UInt8) -> Bool {

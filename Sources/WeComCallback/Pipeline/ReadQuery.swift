@@ -76,36 +76,24 @@ extension CallbackHandler {
             }
             // ASCII only: names are then equal exactly when their bytes are (String equality is
             // canonical equivalence: the Kelvin sign equals `K`).
-            var k = 0
-            while k + 8 <= bytes.count {
-                if UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return nil }
-                k += 8
-            }
-            while k < bytes.count {
-                if bytes[k] >= 0x80 { return nil }
-                k += 1
-            }
+            guard Bytes.asciiPrefixEnd(bytes) == bytes.count else { return nil }
             return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 8) { names -> SignedValues? in
                 var values = SignedValues()
                 var count = 0
-                var start = 0
-                while start < bytes.count {
-                    var end = start
-                    while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
-                    defer { start = end + 1 }
-                    if end == start { continue }
-                    var nameEnd = start
-                    while nameEnd < end, bytes[nameEnd] != UInt8(ascii: "=") { nameEnd += 1 }
-                    let name = start..<nameEnd
-                    // A name given twice is an error QueryString reports.
-                    guard count < names.count else { return nil }
+                var plain = true
+                QueryString.forEachPair(in: bytes) { name, value in
+                    // More than eight names, or a name given twice (an error QueryString reports): not plain.
+                    guard count < names.count else {
+                        plain = false
+                        return false
+                    }
                     for k in 0..<count where names[k].count == name.count
                         && memcmp(base + names[k].lowerBound, base + name.lowerBound, name.count) == 0 {
-                        return nil
+                        plain = false
+                        return false
                     }
                     names[count] = name
                     count += 1
-                    let value = min(nameEnd + 1, end)..<end
                     func text() -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[value]), as: UTF8.self) }
                     func isNamed(_ literal: StaticString) -> Bool {
                         name.count == literal.utf8CodeUnitCount && memcmp(base + name.lowerBound, literal.utf8Start, name.count) == 0
@@ -119,8 +107,9 @@ extension CallbackHandler {
                     } else if isNamed("echostr") {
                         values.echostr = text()
                     }
+                    return true
                 }
-                return values
+                return plain ? values : nil
             }
         }
         return result ?? nil

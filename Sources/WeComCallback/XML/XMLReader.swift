@@ -510,18 +510,10 @@ private struct XMLByteParser {
     func validateUTF8() throws(XMLError) {
         var k = 0
         while k < n {
-            // Eight ASCII bytes at a time (WeCom's XML is mostly ASCII): unaligned loads, checked bounds.
-            if let base = b.baseAddress {
-                while k + 8 <= n, UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-                    k += 8
-                }
-            }
+            // The ASCII run first (WeCom's XML is mostly ASCII), eight bytes at a time.
+            k = Bytes.asciiPrefixEnd(b, from: k)
             guard k < n else { return }
-            let c0 = b[k]
-            if c0 < 0x80 {
-                k += 1
-                continue
-            }
+            let c0 = b[k]  // ≥ 0x80: the lead byte of a multi-byte sequence
             let length: Int
             var lowerBound: UInt8 = 0x80, upperBound: UInt8 = 0xBF
             switch c0 {
